@@ -10,11 +10,17 @@ from pathlib import Path
 
 from byline.errors import BylineError, DataError
 from byline.sources.anthology_xml import parse_collection
-from byline.sources.people import read_name_variants
+from byline.sources.people import read_name_variants, read_people_json, read_people_yaml
 from byline.sources.records import Paper, Person
 
-# Person registry file per layout, newest first; the first one found decides the layout.
+# Person registry file per layout, newest first; the first one found decides the layout
+# (see ``detect_layout``). Paths are relative to ``data/``.
 LAYOUTS: dict[str, tuple[str, Callable[[bytes, str], list[Person]]]] = {
+    # acl-anthology 1.3.x (current): {id: {names, orcid, comment, degree, similar, ...}}
+    "2026-json": ("json/people.json", read_people_json),
+    # acl-anthology 1.0-1.2 (Jan-Jul 2026): the same mapping in YAML
+    "2026-yaml": ("yaml/people.yaml", read_people_yaml),
+    # acl-anthology 0.5.x (until Dec 2025): list of {canonical, variants, id, comment, ...}
     "2025-11": ("yaml/name_variants.yaml", read_name_variants),
 }
 
@@ -51,7 +57,7 @@ class _Folder:
         self._members: dict[str, tarfile.TarInfo] = {}
         self._tar: tarfile.TarFile | None = None
         if path.is_dir():
-            root = path / "data" if (path / "data" / "xml").is_dir() else path
+            root = path / "data" if (path / "data").is_dir() else path
             self.root: Path | None = root
         else:
             self.root = None
@@ -72,6 +78,12 @@ class _Folder:
         if self.root is not None:
             return (self.root / rel).is_file()
         return rel in self._members
+
+    def label(self, rel: str) -> str:
+        """How errors name a file: its path, or ``archive.tar.gz/data/<rel>`` in a tarball."""
+        if self.root is not None:
+            return str(self.root / rel)
+        return f"{self.path}/data/{rel}"
 
     def read(self, rel: str) -> SourceFile:
         if self.root is not None:
@@ -95,13 +107,22 @@ class _Folder:
 
 
 def detect_layout(folder: _Folder) -> str:
+    """The layout of a data folder, decided by which person registry file it has.
+
+    A folder may hold the registries of several layouts (e.g. an old checkout updated in
+    place, where a stale ``yaml/name_variants.yaml`` is left next to ``yaml/people.yaml``):
+    the newest one wins, ``json/people.json`` over ``yaml/people.yaml`` over
+    ``yaml/name_variants.yaml``, and only that one is read. A folder with none of them is
+    refused with a BylineError.
+    """
     for layout, (registry, _) in LAYOUTS.items():
         if folder.exists(registry):
             return layout
-    known = ", ".join(reg for reg, _ in LAYOUTS.values())
+    known = ", ".join(f"data/{reg}" for reg, _ in LAYOUTS.values())
     raise BylineError(
         f"{folder.path}: unknown Anthology data layout: none of {known} found; "
-        "pass the Anthology's data/ folder (or its .tar.gz)"
+        "pass the Anthology's data/ folder (or its .tar.gz), or a newer byline if the "
+        "Anthology changed its layout"
     )
 
 
@@ -133,15 +154,19 @@ def read_anthology(
         lib = Library(layout=layout)
         reg = folder.read(registry)
         lib.file_digests[reg.path] = reg.digest
-        lib.persons = reader(reg.data, reg.path)
+        lib.persons = reader(reg.data, folder.label(reg.path))
         files = folder.xml_files()
         if not files:
-            raise DataError(str(path), "no xml/*.xml collection files found")
+            raise DataError(
+                str(path),
+                "no data/xml/*.xml collection files found; pass the Anthology's whole data/ "
+                "folder (or its .tar.gz)",
+            )
         for i, rel in enumerate(files):
             src = folder.read(rel)
             lib.file_digests[rel] = src.digest
             if skip is None or not skip(src):
-                lib.papers.extend(parse_collection(src.data, rel))
+                lib.papers.extend(parse_collection(src.data, rel, folder.label(rel)))
             if progress:
                 progress(i + 1, len(files))
         return lib

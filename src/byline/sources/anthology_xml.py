@@ -12,10 +12,17 @@ from byline.sources.records import Mention, Paper
 _WS = re.compile(r"\s+")
 
 
-def _text(el: etree._Element | None) -> str:
-    """Plain text of an element (markup such as <fixed-case> and <tex-math> flattened)."""
+def _text(el: etree._Element | None, paragraphs: bool = False) -> str:
+    """Plain text of an element (markup such as <fixed-case> and <tex-math> flattened).
+
+    With ``paragraphs`` (abstracts), a paragraph break ``<par/>`` (XML of ``acl-anthology``
+    1.3 and later) becomes a space.
+    """
     if el is None:
         return ""
+    if paragraphs:
+        for par in el.iter("par"):
+            par.tail = " " + (par.tail or "")
     return _WS.sub(" ", "".join(el.itertext())).strip()
 
 
@@ -23,11 +30,13 @@ def paper_full_id(collection: str, volume: str, paper: str) -> str:
     """The Anthology ID of a paper.
 
     New-style collections (``2024.acl``) give ``2024.acl-long.12``; old-style ones give
-    ``P19-1012`` (one digit of volume, three of paper) or, for ``W`` workshops, ``W19-3212``.
+    ``P19-1012`` (one digit of volume, three of paper) or, for ``W`` workshops, ``C69`` and the
+    EMNLP 2019 workshop volumes (``D19`` volume 5 and up), ``W19-3212`` (two and two), as
+    ``acl_anthology.utils.ids.build_id`` does.
     """
     if collection[:1].isdigit():
         return f"{collection}-{volume}.{paper}"
-    if collection[0] == "W" or collection == "C69":
+    if collection[0] == "W" or collection == "C69" or (collection == "D19" and int(volume) >= 5):
         return f"{collection}-{int(volume):02d}{int(paper):02d}"
     return f"{collection}-{int(volume):01d}{int(paper):03d}"
 
@@ -50,17 +59,21 @@ def _mention(paper_id: str, position: int, el: etree._Element) -> Mention:
     )
 
 
-def parse_collection(data: bytes, source: str) -> list[Paper]:
+def parse_collection(data: bytes, source: str, label: str | None = None) -> list[Paper]:
     """Parse the bytes of one collection file into papers (front matter is skipped).
 
-    Raises DataError naming the file and line when the XML is malformed or is not an
-    Anthology collection.
+    ``source`` (e.g. ``xml/P19.xml``) is recorded on each paper; errors name ``label``
+    (default: ``source``), e.g. the file's full path. Raises DataError naming the file and line
+    when the XML is malformed or is not an Anthology collection.
     """
+    papers_source, source = source, label or source
     try:
         root = etree.fromstring(data, parser=etree.XMLParser(resolve_entities=False))
     except etree.XMLSyntaxError as exc:
         line = exc.lineno if exc.lineno else None
-        raise DataError(source, f"malformed XML ({exc.msg}); fix or re-download the file", line)
+        raise DataError(
+            source, f"malformed XML ({exc.msg}); fix or re-download the file", line
+        ) from None
     if root.tag != "collection" or not root.get("id"):
         raise DataError(
             source,
@@ -97,9 +110,9 @@ def parse_collection(data: bytes, source: str) -> list[Paper]:
                 year=int(year[:4]) if year[:4].isdigit() else None,
                 venues=venues,
                 booktitle=booktitle,
-                abstract=_text(paper.find("abstract")),
+                abstract=_text(paper.find("abstract"), paragraphs=True),
                 language=_text(paper.find("language")) or None,
-                source=source,
+                source=papers_source,
             )
             record.authors = [
                 _mention(paper_id, i, el) for i, el in enumerate(paper.findall("author"))

@@ -75,6 +75,9 @@ class Person:
     similar: tuple[str, ...] = ()
     disable_name_matching: bool = False
     explicit: bool = True  # False when the id was generated from the name (no ``id:``)
+    # Names written in another script, as (script, name) pairs, e.g. ("hani", Name("嘉睿", "冯"));
+    # only the 2026 layouts record them (``{first, last, script}`` in ``names``).
+    script_names: tuple[tuple[str, Name], ...] = ()
 
     @property
     def catch_all(self) -> bool:

@@ -1,0 +1,1 @@
+"""Evaluation: the benchmark protocol, scores and peer systems."""

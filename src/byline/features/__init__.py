@@ -1,0 +1,1 @@
+"""Features: what byline knows about each mention and each pair of mentions."""

@@ -1,0 +1,166 @@
+"""Pairwise features of the mentions of one block (one name).
+
+For a block of n mentions ``block_features`` returns an ``(n*(n-1)/2, F)`` float32 matrix,
+rows in ``np.triu_indices(n, 1)`` order. Nothing here reads ``id=`` or ``orcid=``: identity
+evidence enters only as clustering constraints.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+from scipy import sparse
+
+from byline.features.stats import LibraryStats
+from byline.names import fold, has_han
+from byline.sources.records import Mention, Paper
+
+FEATURES: tuple[str, ...] = (
+    "block_size_log",
+    "first_count_log",
+    "last_count_log",
+    "coauthors_shared",
+    "coauthors_shared_idf",
+    "coauthors_jaccard",
+    "coauthors_min",
+    "coauthors_2hop",
+    "coauthors_2hop_norm",
+    "aff_present",
+    "aff_cosine",
+    "aff_exact",
+    "year_gap",
+    "year_min",
+    "venue_shared",
+    "same_source",
+    "text_cosine",
+    "embedding_cosine",
+    "variant_match",
+    "first_raw_match",
+    "language_match",
+    "authors_min",
+    "authors_max",
+)
+
+_AFF_NORM = re.compile(r"[^\w ]+")
+
+
+def _aff_key(aff: str | None) -> str:
+    return _AFF_NORM.sub(" ", fold(aff)).strip() if aff else ""
+
+
+def _incidence(sets: list[set[str]], weights: dict[str, float] | None = None):  # type: ignore[no-untyped-def]
+    vocab: dict[str, int] = {}
+    rows, cols, vals = [], [], []
+    for i, s in enumerate(sets):
+        for x in s:
+            rows.append(i)
+            cols.append(vocab.setdefault(x, len(vocab)))
+            vals.append(weights[x] if weights else 1.0)
+    return sparse.csr_matrix(
+        (np.asarray(vals, dtype=np.float32), (rows, cols)), shape=(len(sets), max(1, len(vocab)))
+    )
+
+
+def _pair(mat: np.ndarray, iu: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    return np.asarray(mat[iu], dtype=np.float32)
+
+
+def block_features(
+    mentions: list[Mention],
+    papers: dict[str, Paper],
+    stats: LibraryStats,
+    vectors: dict[str, np.ndarray] | None = None,
+) -> np.ndarray:
+    """Feature matrix for all pairs of ``mentions`` (all of one name)."""
+    n = len(mentions)
+    iu = np.triu_indices(n, 1)
+    npairs = len(iu[0])
+    out = np.full((npairs, len(FEATURES)), np.nan, dtype=np.float32)
+    if npairs == 0:
+        return out
+    col = {name: i for i, name in enumerate(FEATURES)}
+    ps = [papers[m.paper_id] for m in mentions]
+    slug = mentions[0].slug
+
+    out[:, col["block_size_log"]] = math.log(n)
+    out[:, col["first_count_log"]] = math.log1p(stats.first_count.get(fold(mentions[0].first), 0))
+    out[:, col["last_count_log"]] = math.log1p(stats.last_count.get(fold(mentions[0].last), 0))
+
+    # Co-authors (by name slug), their rarity, and co-authors of co-authors.
+    co = [{a.slug for a in p.authors if a.slug != slug} for p in ps]
+    idf = {s: stats.idf(s) for c in co for s in c}
+    c_bin = _incidence(co)
+    c_idf = _incidence(co, idf)
+    shared = (c_bin @ c_bin.T).toarray()
+    shared_idf = (c_bin @ c_idf.T).toarray()
+    sizes = np.array([len(c) for c in co], dtype=np.float32)
+    union = sizes[:, None] + sizes[None, :] - shared
+    out[:, col["coauthors_shared"]] = _pair(shared, iu)
+    out[:, col["coauthors_shared_idf"]] = _pair(shared_idf, iu)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        out[:, col["coauthors_jaccard"]] = _pair(np.where(union > 0, shared / union, np.nan), iu)
+    out[:, col["coauthors_min"]] = _pair(np.minimum(sizes[:, None], sizes[None, :]), iu)
+    hop = []
+    for c in co:
+        h: set[str] = set()
+        for s in c:
+            nb = stats.coauthor_graph.get(s)
+            if nb and len(nb) < 400:
+                h |= nb
+        h.discard(slug)
+        hop.append(h | c)
+    h_bin = _incidence(hop)
+    # Co-authors and their co-authors (a 2-hop neighbourhood) shared by the two mentions.
+    two = (h_bin @ h_bin.T).toarray()
+    hsz = np.array([len(h) for h in hop], dtype=np.float32)
+    out[:, col["coauthors_2hop"]] = _pair(two, iu)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        norm = two / np.sqrt(np.maximum(hsz[:, None] * hsz[None, :], 1.0))
+    out[:, col["coauthors_2hop_norm"]] = _pair(norm, iu)
+
+    # Affiliations.
+    affs = [m.affiliation or "" for m in mentions]
+    has = np.array([bool(a) for a in affs], dtype=np.float32)
+    out[:, col["aff_present"]] = _pair(has[:, None] + has[None, :], iu)
+    if has.any():
+        av = stats.aff_vectorizer.transform(affs)
+        acos = (av @ av.T).toarray()
+        both_mask = (has[:, None] * has[None, :]) > 0
+        out[:, col["aff_cosine"]] = _pair(np.where(both_mask, acos, np.nan), iu)
+        keys = np.array([_aff_key(a) for a in affs], dtype=object)
+        same = (keys[:, None] == keys[None, :]) & both_mask
+        out[:, col["aff_exact"]] = _pair(np.where(both_mask, same, np.nan), iu)
+
+    # Time and venue.
+    years = np.array([p.year if p.year else np.nan for p in ps], dtype=np.float32)
+    out[:, col["year_gap"]] = _pair(np.abs(years[:, None] - years[None, :]), iu)
+    out[:, col["year_min"]] = _pair(np.fmin(years[:, None], years[None, :]), iu)
+    v_bin = _incidence([set(p.venues) for p in ps])
+    out[:, col["venue_shared"]] = _pair((v_bin @ v_bin.T).toarray() > 0, iu)
+    src = np.array([p.source for p in ps], dtype=object)
+    out[:, col["same_source"]] = _pair(src[:, None] == src[None, :], iu)
+
+    # Topic: TF-IDF over title+abstract and sentence embeddings.
+    rows = [stats.paper_row.get(p.paper_id, -1) for p in ps]
+    if all(r >= 0 for r in rows):
+        tm = stats.text_matrix[rows]
+        out[:, col["text_cosine"]] = _pair((tm @ tm.T).toarray(), iu)
+    if vectors is not None:
+        e = np.stack([vectors[p.paper_id] for p in ps])
+        out[:, col["embedding_cosine"]] = _pair(e @ e.T, iu)
+
+    # Name details: the name in Han script (CCL), exact spelling, paper language.
+    var = np.array([m.variant if has_han(m.variant) else "" for m in mentions], dtype=object)
+    hv = var != ""
+    vm = np.where(hv[:, None] & hv[None, :], (var[:, None] == var[None, :]).astype(np.float32), np.nan)
+    out[:, col["variant_match"]] = _pair(vm, iu)
+    raw = np.array([m.full_name for m in mentions], dtype=object)
+    out[:, col["first_raw_match"]] = _pair(raw[:, None] == raw[None, :], iu)
+    lang = np.array([p.language or "" for p in ps], dtype=object)
+    out[:, col["language_match"]] = _pair(lang[:, None] == lang[None, :], iu)
+    na = np.array([len(p.authors) for p in ps], dtype=np.float32)
+    out[:, col["authors_min"]] = _pair(np.minimum(na[:, None], na[None, :]), iu)
+    out[:, col["authors_max"]] = _pair(np.maximum(na[:, None], na[None, :]), iu)
+    return out

@@ -1,0 +1,5 @@
+"""Store: the library, caches and decisions in one SQL database (SQLite by default)."""
+
+from byline.store.db import DEFAULT_DB_URL, connect, resolve_db_url
+
+__all__ = ["DEFAULT_DB_URL", "connect", "resolve_db_url"]

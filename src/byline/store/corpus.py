@@ -1,0 +1,106 @@
+"""The library as loaded from the store into memory, the input of every later stage."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, select
+
+from byline.errors import BylineError
+from byline.sources.records import Mention, Name, Paper, Person
+from byline.store import schema as t
+
+
+@dataclass
+class Corpus:
+    papers: dict[str, Paper]
+    persons: dict[str, Person]
+    blocks: dict[str, list[Mention]] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.blocks:
+            self.reindex()
+
+    def reindex(self) -> None:
+        self.blocks = {}
+        for paper in self.papers.values():
+            for m in paper.authors:
+                self.blocks.setdefault(m.slug, []).append(m)
+
+    @property
+    def mentions(self) -> Iterable[Mention]:
+        for paper in self.papers.values():
+            yield from paper.authors
+
+    def is_catch_all(self, person_id: str | None) -> bool:
+        p = self.persons.get(person_id or "")
+        return p is not None and p.catch_all
+
+    def masked(self, mention_ids: set[str]) -> Corpus:
+        """A copy in which the given mentions carry no ``id=``/``orcid=``/``openreview=``.
+
+        Used by the benchmark to hide the gold of every scored mention: later stages only
+        ever see the returned copy.
+        """
+        papers: dict[str, Paper] = {}
+        for pid, paper in self.papers.items():
+            if any(m.mention_id in mention_ids for m in paper.authors):
+                paper = dataclasses.replace(
+                    paper,
+                    authors=[
+                        dataclasses.replace(m, person_id=None, orcid=None, openreview=None)
+                        if m.mention_id in mention_ids
+                        else m
+                        for m in paper.authors
+                    ],
+                )
+            papers[pid] = paper
+        return Corpus(papers=papers, persons=self.persons)
+
+
+def load_corpus(engine: Engine) -> Corpus:
+    """Load papers, mentions and persons from the store."""
+    papers: dict[str, Paper] = {}
+    with engine.connect() as conn:
+        for row in conn.execute(select(t.papers)).mappings():
+            papers[row["paper_id"]] = Paper(
+                paper_id=row["paper_id"],
+                title=row["title"],
+                year=row["year"],
+                venues=tuple(v for v in row["venues"].split("|") if v),
+                booktitle=row["booktitle"],
+                abstract=row["abstract"],
+                language=row["language"],
+                source=row["source"],
+            )
+        if not papers:
+            raise BylineError("the store is empty; run `byline ingest` first")
+        q = select(
+            t.mentions.c.paper_id,
+            t.mentions.c.position,
+            t.mentions.c.first,
+            t.mentions.c.last,
+            t.mentions.c.person_id,
+            t.mentions.c.orcid,
+            t.mentions.c.openreview,
+            t.mentions.c.affiliation,
+            t.mentions.c.variant,
+        ).order_by(t.mentions.c.paper_id, t.mentions.c.position)
+        for row in conn.execute(q):
+            papers[row[0]].authors.append(Mention(*row))
+        persons = {
+            row["person_id"]: Person(
+                person_id=row["person_id"],
+                names=[Name(first=f, last=last) for f, last in row["names"]],
+                orcid=row["orcid"],
+                comment=row["comment"],
+                degree=row["degree"],
+                similar=tuple(row["similar"] or ()),
+                disable_name_matching=row["disable_name_matching"],
+                explicit=row["explicit"],
+            )
+            for row in conn.execute(select(t.persons)).mappings()
+        }
+    return Corpus(papers=papers, persons=persons)

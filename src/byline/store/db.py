@@ -1,0 +1,55 @@
+"""Connecting to the store: SQLite file by default, any SQLAlchemy URL (PostgreSQL) by choice."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, inspect
+
+from byline.errors import BylineError
+from byline.store.schema import metadata
+
+DEFAULT_DB_URL = "sqlite:///.byline/byline.sqlite"
+
+
+def resolve_db_url(url: str | None = None) -> str:
+    """``--db URL`` wins, then ``BYLINE_DB``, then ``.byline/byline.sqlite`` in the cwd."""
+    return url or os.environ.get("BYLINE_DB") or DEFAULT_DB_URL
+
+
+def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.close()
+
+
+def connect(url: str | None = None, create: bool = True) -> Engine:
+    """Open the store, creating its tables if needed."""
+    url = resolve_db_url(url)
+    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
+        path = Path(url.removeprefix("sqlite:///"))
+        if not create and not path.exists():
+            raise BylineError(f"no store at {path}; run `byline ingest` first")
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        engine = create_engine(url, future=True)
+    except Exception as exc:  # bad URL, missing driver
+        raise BylineError(f"cannot open the store {url!r}: {exc}") from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    metadata.create_all(engine)
+    return engine
+
+
+def is_empty(engine: Engine) -> bool:
+    from sqlalchemy import func, select
+
+    from byline.store.schema import papers
+
+    if not inspect(engine).has_table("papers"):
+        return True
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).select_from(papers)).scalar_one() == 0
