@@ -154,7 +154,9 @@ def block_features(
     # Name details: the name in Han script (CCL), exact spelling, paper language.
     var = np.array([m.variant if has_han(m.variant) else "" for m in mentions], dtype=object)
     hv = var != ""
-    vm = np.where(hv[:, None] & hv[None, :], (var[:, None] == var[None, :]).astype(np.float32), np.nan)
+    vm = np.where(
+        hv[:, None] & hv[None, :], (var[:, None] == var[None, :]).astype(np.float32), np.nan
+    )
     out[:, col["variant_match"]] = _pair(vm, iu)
     raw = np.array([m.full_name for m in mentions], dtype=object)
     out[:, col["first_raw_match"]] = _pair(raw[:, None] == raw[None, :], iu)

@@ -62,7 +62,9 @@ def compute_stats(corpus: Corpus) -> LibraryStats:
     matrix = vec.fit_transform(
         paper_text(corpus.papers[p].title, corpus.papers[p].abstract) for p in ids
     ).tocsr()
-    aff_vec = TfidfVectorizer(min_df=1, sublinear_tf=True, dtype=np.float32, strip_accents="unicode")
+    aff_vec = TfidfVectorizer(
+        min_df=1, sublinear_tf=True, dtype=np.float32, strip_accents="unicode"
+    )
     aff_vec.fit(sorted(affiliations) or ["none"])
     return LibraryStats(
         mentions=n,

@@ -1,0 +1,251 @@
+"""Command line: a thin shell over the tasks (`byline --help`)."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from byline.errors import BylineError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    help="byline: puts every paper of a scholarly library under the right person.",
+)
+console = Console(stderr=True)
+out = Console()
+
+DEFAULT_DATA = Path("../shared/anthology/acl-anthology-data-2025-11.tar.gz")
+DbOpt = Annotated[
+    str | None,
+    typer.Option("--db", help="Store URL (default: BYLINE_DB or sqlite:///.byline/byline.sqlite)"),
+]
+ModelOpt = Annotated[Path | None, typer.Option("--model", help="Model file (default: shipped)")]
+
+
+@contextmanager
+def _progress(enabled: bool = True):  # type: ignore[no-untyped-def]
+    """Yields a callback(stage, done, total) drawing one Rich bar per stage."""
+    if not enabled:
+        yield lambda *_: None
+        return
+    with Progress(
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+    ) as bar:
+        tasks: dict[str, Any] = {}
+
+        def cb(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total)
+            bar.update(tasks[stage], completed=done, total=total)
+
+        yield cb
+
+
+def _fail(exc: BylineError) -> None:
+    console.print(f"[red]error:[/red] {exc}", highlight=False)
+    raise typer.Exit(1)
+
+
+@app.command()
+def ingest(
+    path: Annotated[
+        Path, typer.Argument(help="Anthology data/ folder or its .tar.gz")
+    ] = DEFAULT_DATA,
+    db: DbOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON")] = False,
+) -> None:
+    """Read an Anthology data folder into the store (only what changed since last time)."""
+    from byline.store import connect
+    from byline.store.ingest import ingest as run
+
+    try:
+        engine = connect(db)
+        t = time.perf_counter()
+        with _progress(not as_json) as cb:
+            report = run(engine, path, progress=lambda d, n: cb("ingest", d, n))
+    except BylineError as exc:
+        _fail(exc)
+    secs = time.perf_counter() - t
+    data = {
+        "layout": report.layout,
+        "files": report.files_total,
+        "files_changed": len(report.files_changed),
+        "files_removed": len(report.files_removed),
+        "registry_changed": report.registry_changed,
+        "papers_written": report.papers_written,
+        "mentions_written": report.mentions_written,
+        "seconds": round(secs, 1),
+    }
+    if as_json:
+        out.print_json(json.dumps(data))
+    elif report.changed:
+        console.print(
+            f"ingested {path} ({report.layout} layout): {len(report.files_changed)} "
+            f"changed files, {report.papers_written} papers, "
+            f"{report.mentions_written} author mentions in {secs:.0f}s"
+        )
+    else:
+        console.print(f"{path}: nothing changed since the last ingest")
+
+
+def _engine(db: str | None, model_path: Path | None):  # type: ignore[no-untyped-def]
+    from byline.model import PairwiseModel
+    from byline.store import connect
+    from byline.store.corpus import load_corpus
+    from byline.tasks.engine import SplitEngine
+
+    store = connect(db, create=False)
+    model = PairwiseModel.load(model_path)
+    return SplitEngine(load_corpus(store), model, store)
+
+
+def _show_persons(name: str, slug: str, persons: list) -> None:  # type: ignore[type-arg]
+    out.print(
+        f"[bold]{name}[/bold] ({slug}): {len(persons)} "
+        f"{'person' if len(persons) == 1 else 'persons'} inferred"
+    )
+    for p in persons:
+        ids = ", ".join(p.explicit_ids + [f"ORCID {o}" for o in p.orcids]) or "-"
+        years = f"{p.years[0]}–{p.years[1]}" if p.years else "?"
+        table = Table(
+            title=f"{p.person}: {len(p.papers)} papers, {years}, id: {ids}",
+            title_justify="left",
+            show_lines=False,
+            expand=False,
+        )
+        table.add_column("conf", justify="right")
+        table.add_column("year")
+        table.add_column("paper")
+        table.add_column("title", overflow="fold", max_width=60)
+        for r in p.papers:
+            style = "yellow" if r.confidence < 0.5 else None
+            table.add_row(
+                f"{r.confidence:.2f}", str(r.year or ""), r.paper_id, r.title, style=style
+            )
+        out.print(table)
+        co = ", ".join(f"{n} ({c})" for n, c in p.top_coauthors) or "-"
+        aff = "; ".join(f"{a} ({c})" for a, c in p.affiliations) or "-"
+        ven = ", ".join(f"{v} ({c})" for v, c in p.venues)
+        out.print(f"  co-authors: {co}\n  affiliations: {aff}\n  venues: {ven}\n", highlight=False)
+
+
+@app.command()
+def split(
+    name: Annotated[str | None, typer.Argument(help='A name ("Yang Liu") or slug')] = None,
+    all_: Annotated[bool, typer.Option("--all", help="Split every name of the library")] = False,
+    out_path: Annotated[Path | None, typer.Option("--out", help="JSONL output for --all")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+    db: DbOpt = None,
+    model: ModelOpt = None,
+) -> None:
+    """How many people hide behind a name, and which papers belong to each."""
+    from byline.tasks.split import resolve_name, split_all, summaries_json, summarize
+
+    if all_ == bool(name):
+        console.print("[red]error:[/red] give a NAME, or --all --out FILE")
+        raise typer.Exit(2)
+    try:
+        engine = _engine(db, model)
+        if all_:
+            target = out_path or Path("preds.jsonl")
+            t = time.perf_counter()
+            with _progress(not as_json) as cb:
+                counts = split_all(engine, target, progress=cb)
+            counts["seconds"] = round(time.perf_counter() - t, 1)
+            if as_json:
+                out.print_json(json.dumps(counts))
+            else:
+                console.print(
+                    f"wrote {target}: {counts['mentions']} mentions of "
+                    f"{counts['names']} names in {counts['persons']} persons "
+                    f"({counts['seconds']}s)"
+                )
+            return
+        assert name is not None
+        slug = resolve_name(engine.corpus, name)
+        result = engine.split_block(slug)
+        persons = summarize(result, engine.corpus)
+        shown = result.mentions[0].full_name
+        if as_json:
+            sys.stdout.write(summaries_json(slug, shown, persons) + "\n")
+        else:
+            _show_persons(shown, slug, persons)
+    except BylineError as exc:
+        _fail(exc)
+
+
+@app.command()
+def train(
+    db: DbOpt = None,
+    out_path: Annotated[Path | None, typer.Option("--out", help="Model file to write")] = None,
+    metrics: Annotated[Path, typer.Option(help="Metrics file")] = Path(
+        "bench/results/train-metrics.json"
+    ),
+    seed: Annotated[int, typer.Option(help="Random seed")] = 13,
+) -> None:
+    """Train the pairwise model on train blocks, tune clustering thresholds on dev."""
+    from byline.model import default_model_path
+    from byline.model.train import train as run
+    from byline.store import connect
+    from byline.store.corpus import load_corpus
+
+    try:
+        store = connect(db, create=False)
+        corpus = load_corpus(store)
+        with _progress() as cb:
+            model, m = run(corpus, store, out_path or default_model_path(), metrics, seed, cb)
+    except BylineError as exc:
+        _fail(exc)
+    d = m["dev_at_threshold"]
+    console.print(
+        f"model {model.version}: {m['train_pairs']} pairs from {m['train_blocks']} "
+        f"train blocks; thresholds link={model.link_threshold} merge={model.threshold}; "
+        f"dev B³ F1 ambiguous {d['ambiguous_b3_f1']:.3f}, all {d['all_b3_f1']:.3f}"
+    )
+
+
+@app.command("eval")
+def evaluate(
+    split_name: Annotated[str, typer.Option("--split", help="dev or test")] = "dev",
+    db: DbOpt = None,
+    model: ModelOpt = None,
+    s2and: Annotated[
+        bool, typer.Option(help="Run the S2AND peer (needs bench/setup_s2and.sh)")
+    ] = True,
+    results: Annotated[Path, typer.Option(help="Folder for the figures")] = Path("bench/results"),
+) -> None:
+    """Benchmark on dev or test blocks (gold hidden), byline beside its peers."""
+    from byline.evaluation.run import markdown_table, run_eval, write_result
+    from byline.model import PairwiseModel
+    from byline.store import connect
+
+    try:
+        store = connect(db, create=False)
+        with _progress() as cb:
+            result = run_eval(
+                store, split_name, PairwiseModel.load(model), with_s2and=s2and, progress=cb
+            )
+    except BylineError as exc:
+        _fail(exc)
+    path = write_result(result, results)
+    out.print(markdown_table(result))
+    console.print(f"figures written to {path}")
+
+
+def main() -> None:  # pragma: no cover
+    app()

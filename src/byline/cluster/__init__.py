@@ -1,0 +1,5 @@
+"""Cluster: turn pairwise probabilities into persons, honouring hard constraints."""
+
+from byline.cluster.constrained import Constraints, cluster_block
+
+__all__ = ["Constraints", "cluster_block"]

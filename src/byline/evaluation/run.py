@@ -1,0 +1,133 @@
+"""`byline eval`: the benchmark protocol end to end, byline and its peers in one run."""
+
+from __future__ import annotations
+
+import json
+import resource
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine
+
+from byline.errors import BylineError
+from byline.evaluation import peers
+from byline.evaluation.metrics import ambiguous_blocks, score
+from byline.evaluation.protocol import gold_labels, scored_mentions
+from byline.model import PairwiseModel
+from byline.model.train import heldout_corpus
+from byline.store.corpus import load_corpus
+from byline.tasks.engine import SplitEngine
+
+Progress = Callable[[str, int, int], None]
+
+
+def run_eval(
+    store: Engine,
+    split: str = "dev",
+    model: PairwiseModel | None = None,
+    with_s2and: bool = True,
+    s2and_python: Path = Path(".venv-s2and/bin/python"),
+    s2and_script: Path = Path("bench/s2and_peer.py"),
+    work_dir: Path = Path("bench/work"),
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    if split not in ("dev", "test"):
+        raise BylineError(f"--split must be dev or test, not {split!r}")
+    model = model or PairwiseModel.load()
+    timings: dict[str, float] = {}
+    t = time.perf_counter()
+    corpus = load_corpus(store)
+    gold = gold_labels(corpus)
+    masked = heldout_corpus(corpus, gold)  # every dev/test gold mention loses id= and orcid=
+    del corpus
+    blocks = scored_mentions(masked, gold, split)
+    gold_by_block = {b: {m: gold[m] for m in ms} for b, ms in blocks.items()}
+    amb = ambiguous_blocks(gold_by_block)
+    timings["load"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    engine = SplitEngine(masked, model, store)
+    timings["byline_stats"] = time.perf_counter() - t
+    t = time.perf_counter()
+    slugs = sorted(blocks)
+    engine.prepare(slugs, progress=lambda d, n: progress and progress("embed", d, n))
+    timings["byline_embeddings"] = time.perf_counter() - t
+    t = time.perf_counter()
+    ours: dict[str, str] = {}
+    for i, slug in enumerate(slugs):
+        res = engine.split_block(slug)
+        ours.update({m.mention_id: k for m, k in zip(res.mentions, res.keys, strict=True)})
+        if progress:
+            progress("split", i + 1, len(slugs))
+    timings["byline_split"] = time.perf_counter() - t
+
+    systems: dict[str, dict[str, str]] = {
+        "name_only": peers.name_only(blocks),
+        "singletons": peers.singletons(blocks),
+    }
+    s2and_report: dict[str, Any] = {}
+    if with_s2and:
+        t = time.perf_counter()
+        data_dir = work_dir / f"s2and-{split}"
+        peers.dump_for_s2and(masked, gold, split, slugs, data_dir)
+        timings["s2and_dump"] = time.perf_counter() - t
+        for variant, extra in (
+            ("s2and_shipped", ["--name-counts", "none", "--threshold", "shipped"]),
+            ("s2and_namecounts_tuned", ["--name-counts", "anthology", "--threshold", "auto"]),
+        ):
+            preds, rep, secs = peers.run_s2and(data_dir, s2and_python, s2and_script, extra)
+            systems[variant] = preds
+            s2and_report[variant] = rep
+            timings[variant] = secs
+    systems["byline"] = ours
+
+    rows = {}
+    for name, pred in systems.items():
+        rows[name] = {
+            "all": score(gold_by_block, pred).as_dict(),
+            "ambiguous": score(amb, pred).as_dict(),
+        }
+    return {
+        "split": split,
+        "model_version": model.version,
+        "threshold": model.threshold,
+        "link_threshold": model.link_threshold,
+        "blocks": len(gold_by_block),
+        "ambiguous_blocks": len(amb),
+        "mentions": sum(len(v) for v in gold_by_block.values()),
+        "mentions_clustered": sum(len(masked.blocks[s]) for s in slugs),
+        "systems": rows,
+        "seconds": {k: round(v, 1) for k, v in timings.items()},
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+        "s2and": s2and_report,
+    }
+
+
+def markdown_table(result: dict[str, Any]) -> str:
+    lines = [
+        f"Split **{result['split']}**: {result['blocks']} blocks with gold "
+        f"({result['ambiguous_blocks']} ambiguous), {result['mentions']} scored mentions.",
+        "",
+        "| system | B³ F1 ambiguous | B³ F1 all | B³ P / R all | pairwise F1 all "
+        "| block-macro B³ F1 all | B³ P / R ambiguous | pairwise F1 ambiguous |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for name, r in result["systems"].items():
+        a, s = r["ambiguous"], r["all"]
+        lines.append(
+            f"| {name} | {a['b3_f1']:.3f} | {s['b3_f1']:.3f} | "
+            f"{s['b3_precision']:.3f} / {s['b3_recall']:.3f} | {s['pairwise_f1']:.3f} | "
+            f"{s['block_macro_b3_f1']:.3f} | {a['b3_precision']:.3f} / {a['b3_recall']:.3f} | "
+            f"{a['pairwise_f1']:.3f} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def write_result(result: dict[str, Any], out_dir: Path) -> Path:
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"eval-{result['split']}.json"
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    (out_dir / f"eval-{result['split']}.md").write_text(markdown_table(result))
+    return path

@@ -1,0 +1,169 @@
+"""`byline train`: fit the pairwise model on train blocks, tune the threshold on dev."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sqlalchemy import Engine
+
+from byline.evaluation.metrics import ambiguous_blocks, score
+from byline.evaluation.protocol import gold_labels, scored_mentions
+from byline.model.pairwise import PairwiseModel
+from byline.store.corpus import Corpus
+from byline.tasks.engine import SplitEngine
+
+Progress = Callable[[str, int, int], None]
+THRESHOLDS = tuple(round(float(x), 3) for x in np.arange(0.1, 0.96, 0.05))
+LINK_THRESHOLDS = (0.95, 0.97, 0.98, 0.99)
+MAX_PAIRS_PER_BLOCK = 3000
+
+
+def heldout_corpus(corpus: Corpus, gold: dict[str, str] | None = None) -> Corpus:
+    """The corpus with the gold of every dev and test mention hidden."""
+    gold = gold if gold is not None else gold_labels(corpus)
+    hidden = {
+        m for s in ("dev", "test") for ms in scored_mentions(corpus, gold, s).values() for m in ms
+    }
+    return corpus.masked(hidden)
+
+
+def training_pairs(
+    engine: SplitEngine,
+    gold: dict[str, str],
+    rng: np.random.Generator,
+    progress: Progress | None = None,
+) -> tuple[np.ndarray, np.ndarray, int]:
+    """Feature rows and labels for pairs of gold mentions inside train blocks."""
+    blocks = scored_mentions(engine.corpus, gold, "train")
+    blocks = {b: ms for b, ms in blocks.items() if len(ms) >= 2}
+    wanted = {mid.split("#")[0] for ms in blocks.values() for mid in ms}
+    engine.prepare_papers(wanted, progress=lambda d, n: progress and progress("embed", d, n))
+    Xs, ys = [], []
+    for i, (slug, mids) in enumerate(sorted(blocks.items())):
+        ids = set(mids)
+        mentions = [m for m in engine.corpus.blocks[slug] if m.mention_id in ids]
+        X = engine.features(mentions, block_size=len(engine.corpus.blocks[slug]))
+        labels = np.array([gold[m.mention_id] for m in mentions], dtype=object)
+        iu = np.triu_indices(len(mentions), 1)
+        y = (labels[iu[0]] == labels[iu[1]]).astype(np.int8)
+        same_paper = np.array(
+            [mentions[a].paper_id == mentions[b].paper_id for a, b in zip(*iu, strict=True)]
+        )
+        keep = np.flatnonzero(~same_paper)
+        if len(keep) > MAX_PAIRS_PER_BLOCK:
+            keep = np.sort(rng.choice(keep, MAX_PAIRS_PER_BLOCK, replace=False))
+        Xs.append(X[keep])
+        ys.append(y[keep])
+        if progress:
+            progress("pairs", i + 1, len(blocks))
+    return np.concatenate(Xs), np.concatenate(ys), len(blocks)
+
+
+def block_probabilities(
+    engine: SplitEngine, slugs: list[str], progress: Progress | None = None
+) -> dict[str, np.ndarray]:
+    """P(same) for all pairs of every mention of each block (triu order)."""
+    engine.prepare(slugs, progress=lambda d, n: progress and progress("embed", d, n))
+    out = {}
+    for i, slug in enumerate(slugs):
+        mentions = engine.corpus.blocks[slug]
+        if len(mentions) > 1:
+            assert engine.model is not None
+            out[slug] = engine.model.predict_proba(engine.features(mentions))
+        else:
+            out[slug] = np.zeros(0, dtype=np.float32)
+        if progress:
+            progress("predict", i + 1, len(slugs))
+    return out
+
+
+def cluster_at(
+    engine: SplitEngine, probs: dict[str, np.ndarray], threshold: float, link: float | None
+) -> dict[str, str]:
+    """Predicted cluster per mention of the given blocks at one setting of the thresholds."""
+    pred: dict[str, str] = {}
+    for slug, p in probs.items():
+        mentions = engine.corpus.blocks[slug]
+        labels = engine.cluster(mentions, p, threshold, link)
+        for m, lab in zip(mentions, labels, strict=True):
+            pred[m.mention_id] = f"{slug}/{lab}"
+    return pred
+
+
+def tune_threshold(
+    engine: SplitEngine,
+    gold: dict[str, str],
+    split: str = "dev",
+    progress: Progress | None = None,
+) -> tuple[dict[str, float], list[dict[str, float]]]:
+    """Threshold maximising B³ F1 on ambiguous blocks plus B³ F1 on all blocks."""
+    blocks = scored_mentions(engine.corpus, gold, split)
+    gold_by_block = {b: {m: gold[m] for m in ms} for b, ms in blocks.items()}
+    amb = ambiguous_blocks(gold_by_block)
+    probs = block_probabilities(engine, sorted(blocks), progress)
+    curve = []
+    for link in LINK_THRESHOLDS:
+        for t in THRESHOLDS:
+            pred = cluster_at(engine, probs, t, link)
+            a, s = score(amb, pred), score(gold_by_block, pred)
+            curve.append(
+                {
+                    "link_threshold": link,
+                    "threshold": t,
+                    "ambiguous_b3_f1": a.b3_f1,
+                    "all_b3_f1": s.b3_f1,
+                }
+            )
+    best = max(curve, key=lambda r: r["ambiguous_b3_f1"] + r["all_b3_f1"])
+    return best, curve
+
+
+def train(
+    corpus: Corpus,
+    store: Engine,
+    out: Path,
+    metrics_out: Path,
+    seed: int = 13,
+    progress: Progress | None = None,
+) -> tuple[PairwiseModel, dict[str, Any]]:
+    t0 = time.perf_counter()
+    gold = gold_labels(corpus)
+    masked = heldout_corpus(corpus, gold)
+    engine = SplitEngine(masked, None, store)
+    rng = np.random.default_rng(seed)
+    X, y, nblocks = training_pairs(engine, gold, rng, progress)
+    t_pairs = time.perf_counter()
+    model = PairwiseModel(seed=seed).fit(X, y)
+    t_fit = time.perf_counter()
+    engine.model = model
+    best, curve = tune_threshold(engine, gold, "dev", progress)
+    model.threshold = float(best["threshold"])
+    model.link_threshold = float(best["link_threshold"])
+    model.version = f"lgbm-{time.strftime('%Y%m%d')}-s{seed}"
+    metrics = {
+        "version": model.version,
+        "seed": seed,
+        "train_blocks": nblocks,
+        "train_pairs": int(len(y)),
+        "train_positive_rate": float(y.mean()),
+        "threshold": model.threshold,
+        "link_threshold": model.link_threshold,
+        "dev_curve": curve,
+        "dev_at_threshold": best,
+        "feature_gain": model.feature_importance(),
+        "seconds": {
+            "pairs": round(t_pairs - t0, 1),
+            "fit": round(t_fit - t_pairs, 1),
+            "tune": round(time.perf_counter() - t_fit, 1),
+        },
+    }
+    model.info = {k: metrics[k] for k in ("train_blocks", "train_pairs", "dev_at_threshold")}
+    model.save(out)
+    metrics_out.parent.mkdir(parents=True, exist_ok=True)
+    metrics_out.write_text(json.dumps(metrics, indent=2) + "\n")
+    return model, metrics
