@@ -160,12 +160,15 @@ def split(
         console.print("[red]error:[/red] give a NAME, or --all --out FILE")
         raise typer.Exit(2)
     try:
+        t_load = time.perf_counter()
         engine = _engine(db, model)
+        load_seconds = round(time.perf_counter() - t_load, 1)
         if all_:
             target = out_path or Path("preds.jsonl")
             t = time.perf_counter()
             with _progress(not as_json) as cb:
                 counts = split_all(engine, target, progress=cb)
+            counts["load_seconds"] = load_seconds
             counts["seconds"] = round(time.perf_counter() - t, 1)
             if as_json:
                 out.print_json(json.dumps(counts))

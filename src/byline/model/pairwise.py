@@ -46,13 +46,17 @@ class PairwiseModel:
     num_rounds: int = 400
     info: dict[str, Any] = field(default_factory=dict)
 
-    def fit(self, X: np.ndarray, y: np.ndarray) -> PairwiseModel:
+    def fit(
+        self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
+    ) -> PairwiseModel:
         if len(np.unique(y)) < 2:
             raise BylineError("training needs both same-person and different-person pairs")
         params = dict(
             PARAMS, seed=self.seed, bagging_seed=self.seed, feature_fraction_seed=self.seed
         )
-        data = lgb.Dataset(X, label=y, feature_name=list(FEATURES), free_raw_data=True)
+        data = lgb.Dataset(
+            X, label=y, weight=sample_weight, feature_name=list(FEATURES), free_raw_data=True
+        )
         self.booster = lgb.train(params, data, num_boost_round=self.num_rounds)
         return self
 

@@ -18,9 +18,12 @@ from byline.store.corpus import Corpus
 from byline.tasks.engine import SplitEngine
 
 Progress = Callable[[str, int, int], None]
-THRESHOLDS = tuple(round(float(x), 3) for x in np.arange(0.1, 0.96, 0.05))
-LINK_THRESHOLDS = (0.95, 0.97, 0.98, 0.99)
+THRESHOLDS = tuple(round(float(x), 3) for x in np.arange(0.3, 1.001, 0.05))
+LINK_THRESHOLDS = (0.9, 0.95, 0.97, 0.98, 0.99, 0.995)
 MAX_PAIRS_PER_BLOCK = 3000
+# Pairs from names that gold shows to be shared by several people weigh more: they are
+# where a split decision is made, and few of them exist next to one-person names.
+AMBIGUOUS_WEIGHT = 20.0
 
 
 def heldout_corpus(corpus: Corpus, gold: dict[str, str] | None = None) -> Corpus:
@@ -37,13 +40,13 @@ def training_pairs(
     gold: dict[str, str],
     rng: np.random.Generator,
     progress: Progress | None = None,
-) -> tuple[np.ndarray, np.ndarray, int]:
-    """Feature rows and labels for pairs of gold mentions inside train blocks."""
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Feature rows, labels and weights for pairs of gold mentions inside train blocks."""
     blocks = scored_mentions(engine.corpus, gold, "train")
     blocks = {b: ms for b, ms in blocks.items() if len(ms) >= 2}
     wanted = {mid.split("#")[0] for ms in blocks.values() for mid in ms}
     engine.prepare_papers(wanted, progress=lambda d, n: progress and progress("embed", d, n))
-    Xs, ys = [], []
+    Xs, ys, ws = [], [], []
     for i, (slug, mids) in enumerate(sorted(blocks.items())):
         ids = set(mids)
         mentions = [m for m in engine.corpus.blocks[slug] if m.mention_id in ids]
@@ -59,9 +62,11 @@ def training_pairs(
             keep = np.sort(rng.choice(keep, MAX_PAIRS_PER_BLOCK, replace=False))
         Xs.append(X[keep])
         ys.append(y[keep])
+        weight = AMBIGUOUS_WEIGHT if len(set(labels)) > 1 else 1.0
+        ws.append(np.full(len(keep), weight, dtype=np.float32))
         if progress:
             progress("pairs", i + 1, len(blocks))
-    return np.concatenate(Xs), np.concatenate(ys), len(blocks)
+    return np.concatenate(Xs), np.concatenate(ys), np.concatenate(ws), len(blocks)
 
 
 def block_probabilities(
@@ -136,9 +141,9 @@ def train(
     masked = heldout_corpus(corpus, gold)
     engine = SplitEngine(masked, None, store)
     rng = np.random.default_rng(seed)
-    X, y, nblocks = training_pairs(engine, gold, rng, progress)
+    X, y, w, nblocks = training_pairs(engine, gold, rng, progress)
     t_pairs = time.perf_counter()
-    model = PairwiseModel(seed=seed).fit(X, y)
+    model = PairwiseModel(seed=seed).fit(X, y, w)
     t_fit = time.perf_counter()
     engine.model = model
     best, curve = tune_threshold(engine, gold, "dev", progress)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -136,14 +137,16 @@ def split_all(
     engine: SplitEngine,
     out: Path,
     progress: Callable[[str, int, int], None] | None = None,
-) -> dict[str, int]:
+) -> dict[str, float]:
     """Split every block and write one JSON line per mention (the prediction contract).
 
     Written to a temporary file and renamed at the end: an interrupted run leaves no
     half-written prediction file behind.
     """
     slugs = sorted(engine.corpus.blocks)
+    t0 = time.perf_counter()
     engine.prepare(slugs, progress=lambda d, n: progress and progress("embed", d, n))
+    t1 = time.perf_counter()
     tmp = out.with_name(out.name + ".part")
     out.parent.mkdir(parents=True, exist_ok=True)
     persons = mentions = 0
@@ -166,4 +169,10 @@ def split_all(
             if progress:
                 progress("split", i + 1, len(slugs))
     tmp.replace(out)
-    return {"names": len(slugs), "persons": persons, "mentions": mentions}
+    return {
+        "names": len(slugs),
+        "persons": persons,
+        "mentions": mentions,
+        "embed_seconds": round(t1 - t0, 1),
+        "cluster_seconds": round(time.perf_counter() - t1, 1),
+    }

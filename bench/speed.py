@@ -1,0 +1,95 @@
+"""Speed and memory of the whole-library pipeline on this machine.
+
+    .venv/bin/python bench/speed.py [--data PATH] [--out bench/results/speed.json]
+
+Runs, each in a fresh process against a fresh store in bench/work/speed/:
+ingest (empty store), `split --all` with a cold embedding cache, `split --all` again
+(warm cache), and a re-ingest of unchanged data. Records wall seconds and peak RSS
+of every stage, plus the per-stage timings the commands report.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+STAGE = r"""
+import resource, sys, json
+from typer.testing import CliRunner
+from byline.cli import app
+r = CliRunner().invoke(app, sys.argv[1:], catch_exceptions=False)
+sys.stdout.write(r.stdout)
+print(json.dumps({"__peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+                  "__exit": r.exit_code}))
+"""
+
+
+def stage(name: str, args: list[str], env: dict[str, str]) -> dict:
+    t = time.perf_counter()
+    proc = subprocess.run(
+        [sys.executable, "-c", STAGE, *args], env=env, capture_output=True, text=True
+    )
+    wall = time.perf_counter() - t
+    if proc.returncode != 0:
+        sys.exit(f"{name} failed:\n{proc.stdout}\n{proc.stderr}")
+    lines = [x for x in proc.stdout.strip().splitlines() if x.strip()]
+    tail = json.loads(lines[-1])
+    if tail["__exit"] != 0:
+        sys.exit(f"{name} exited {tail['__exit']}:\n{proc.stdout}\n{proc.stderr}")
+    try:
+        report = json.loads("\n".join(lines[:-1]))
+    except json.JSONDecodeError:
+        report = {}
+    row = {
+        "stage": name,
+        "wall_seconds": round(wall, 1),
+        "peak_rss_mb": tail["__peak_rss_mb"],
+        "report": report,
+    }
+    print(json.dumps(row), flush=True)
+    return row
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default="../shared/anthology/acl-anthology-data-2025-11.tar.gz")
+    ap.add_argument("--out", default="bench/results/speed.json")
+    ap.add_argument("--work", default="bench/work/speed")
+    a = ap.parse_args()
+    work = Path(a.work)
+    shutil.rmtree(work, ignore_errors=True)
+    work.mkdir(parents=True)
+    db = f"sqlite:///{work}/byline.sqlite"
+    env = dict(os.environ, BYLINE_DB=db)
+    rows = [
+        stage("ingest", ["ingest", a.data, "--json"], env),
+        stage(
+            "split_all_cold", ["split", "--all", "--out", str(work / "preds.jsonl"), "--json"], env
+        ),
+        stage(
+            "split_all_warm", ["split", "--all", "--out", str(work / "preds.jsonl"), "--json"], env
+        ),
+        stage("reingest_unchanged", ["ingest", a.data, "--json"], env),
+    ]
+    result = {
+        "machine": {
+            "cpus": os.cpu_count(),
+            "python": platform.python_version(),
+            "platform": platform.platform(),
+        },
+        "stages": rows,
+    }
+    Path(a.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(a.out).write_text(json.dumps(result, indent=2) + "\n")
+    print(f"written to {a.out}")
+
+
+if __name__ == "__main__":
+    main()

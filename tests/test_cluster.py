@@ -1,0 +1,180 @@
+"""Constrained two-stage clustering (`cluster_block`): constraints, chaining, edge cases."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from byline.cluster import Constraints, cluster_block
+
+
+def probs_of(n: int, pairs: dict[tuple[int, int], float], default: float = 0.0) -> np.ndarray:
+    """P(same) in ``np.triu_indices(n, 1)`` order from a sparse ``{(i, j): p}`` (i < j)."""
+    iu = np.triu_indices(n, 1)
+    out = np.full(len(iu[0]), default, dtype=np.float64)
+    for e, (i, j) in enumerate(zip(iu[0], iu[1], strict=True)):
+        key = (int(i), int(j))
+        if key in pairs:
+            out[e] = pairs[key]
+    return out
+
+
+def partition(labels: np.ndarray) -> set[frozenset[int]]:
+    groups: dict[int, set[int]] = {}
+    for i, lab in enumerate(labels):
+        groups.setdefault(int(lab), set()).add(i)
+    return {frozenset(g) for g in groups.values()}
+
+
+def assert_labels_dense(labels: np.ndarray, n: int) -> None:
+    assert labels.shape == (n,)
+    assert np.issubdtype(labels.dtype, np.integer)
+    k = len(set(labels.tolist()))
+    assert sorted(set(labels.tolist())) == list(range(k))
+
+
+# --- edge cases ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("link", [None, 0.98])
+def test_no_mentions(link: float | None) -> None:
+    labels = cluster_block(0, np.zeros(0), 0.5, link_threshold=link)
+    assert labels.shape == (0,)
+
+
+@pytest.mark.parametrize("link", [None, 0.98])
+def test_one_mention(link: float | None) -> None:
+    labels = cluster_block(1, np.zeros(0), 0.5, Constraints(), link_threshold=link)
+    assert labels.tolist() == [0]
+
+
+def test_two_mentions_threshold_is_inclusive() -> None:
+    # mean P(same) "at or above" the threshold merges; just below does not
+    assert cluster_block(2, np.array([0.75]), 0.75, link_threshold=None).tolist() == [0, 0]
+    labels = cluster_block(2, np.array([0.7499]), 0.75, link_threshold=None)
+    assert partition(labels) == {frozenset({0}), frozenset({1})}
+
+
+@pytest.mark.parametrize("link", [None, 0.98])
+def test_labels_are_dense_zero_based(link: float | None) -> None:
+    rng = np.random.default_rng(7)
+    n = 12
+    for _ in range(20):
+        probs = rng.random(n * (n - 1) // 2)
+        cannot = [(0, 1), (2, 3)]
+        labels = cluster_block(n, probs, 0.5, Constraints(cannot=cannot), link_threshold=link)
+        assert_labels_dense(labels, n)
+        assert labels[0] != labels[1] and labels[2] != labels[3]
+
+
+def test_all_certain_is_one_cluster_all_zero_is_singletons() -> None:
+    n = 5
+    ones = cluster_block(n, np.ones(n * (n - 1) // 2), 0.5, link_threshold=0.98)
+    assert ones.tolist() == [0] * n
+    zeros = cluster_block(n, np.zeros(n * (n - 1) // 2), 0.5, link_threshold=0.98)
+    assert sorted(zeros.tolist()) == list(range(n))
+
+
+# --- must-links ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("link", [None, 0.98])
+def test_must_link_holds_against_low_probabilities(link: float | None) -> None:
+    # P(same) is 0 everywhere, yet 0-3 and (transitively) 1-2-4 are one person each
+    n = 5
+    c = Constraints(must=[(0, 3), (1, 2), (2, 4)])
+    labels = cluster_block(n, np.zeros(n * (n - 1) // 2), 0.9, c, link_threshold=link)
+    assert partition(labels) == {frozenset({0, 3}), frozenset({1, 2, 4})}
+    assert_labels_dense(labels, n)
+
+
+@pytest.mark.parametrize("link", [None, 0.98])
+def test_must_link_beats_cannot_link(link: float | None) -> None:
+    # identity evidence wins over a contradicting cannot-link, whatever the order given
+    n = 3
+    probs = probs_of(n, {})
+    c = Constraints(must=[(0, 1)], cannot=[(0, 1), (1, 2)])
+    labels = cluster_block(n, probs, 0.5, c, link_threshold=link)
+    assert partition(labels) == {frozenset({0, 1}), frozenset({2})}
+
+
+# --- cannot-links --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("link", [None, 0.5, 0.98])
+@pytest.mark.parametrize("p01", [0.99, 1.0])
+def test_cannot_link_never_crossed_through_a_third_mention(link: float | None, p01: float) -> None:
+    # 0 and 1 are two authors of one paper; both look certainly like 2
+    n = 3
+    probs = probs_of(n, {(0, 1): p01, (0, 2): 0.99, (1, 2): 0.99})
+    labels = cluster_block(n, probs, 0.5, Constraints(cannot=[(0, 1)]), link_threshold=link)
+    assert labels[0] != labels[1]
+    assert len(set(labels.tolist())) == 2  # 2 joins one of them
+    assert_labels_dense(labels, n)
+
+
+@pytest.mark.parametrize("link", [None, 0.98])
+def test_cannot_link_inherited_through_must_link(link: float | None) -> None:
+    # 0 = 2 by evidence, 1 and 2 are co-authors: 1 may not join 0 either, even at P = 1
+    n = 3
+    probs = probs_of(n, {(0, 1): 1.0, (0, 2): 0.0, (1, 2): 0.0})
+    c = Constraints(must=[(0, 2)], cannot=[(1, 2)])
+    labels = cluster_block(n, probs, 0.1, c, link_threshold=link)
+    assert partition(labels) == {frozenset({0, 2}), frozenset({1})}
+
+
+@pytest.mark.parametrize("link", [None, 0.98])
+def test_cannot_links_hold_in_a_larger_block_of_certain_pairs(link: float | None) -> None:
+    # everything certain, but 0..3 are the four authors of one paper: four persons,
+    # every other mention joins one of them
+    n = 10
+    cannot = list(itertools.combinations(range(4), 2))
+    labels = cluster_block(n, np.ones(n * (n - 1) // 2), 0.5, Constraints(cannot=cannot), link)
+    assert len({int(labels[i]) for i in range(4)}) == 4
+    assert len(set(labels.tolist())) == 4
+    assert_labels_dense(labels, n)
+
+
+# --- chaining ------------------------------------------------------------------------------
+
+
+def test_chaining_joins_a_chain_average_linkage_alone_does_not() -> None:
+    # A-B and B-C near certain (shared co-authors), A-C share nothing
+    n = 3
+    probs = probs_of(n, {(0, 1): 0.99, (1, 2): 0.99, (0, 2): 0.0})
+    chained = cluster_block(n, probs, 0.9, link_threshold=0.98)
+    assert chained.tolist() == [0, 0, 0]
+    # average linkage: A+B at distance 0.01, then C is at mean distance (0.01 + 1) / 2 > 0.1
+    plain = cluster_block(n, probs, 0.9, link_threshold=None)
+    assert partition(plain) in (
+        {frozenset({0, 1}), frozenset({2})},
+        {frozenset({0}), frozenset({1, 2})},
+    )
+
+
+def test_chaining_only_uses_pairs_at_or_above_link_threshold() -> None:
+    n = 3
+    probs = probs_of(n, {(0, 1): 0.97, (1, 2): 0.97, (0, 2): 0.0})
+    labels = cluster_block(n, probs, 0.9, link_threshold=0.98)
+    assert len(set(labels.tolist())) == 2
+
+
+def test_chaining_respects_cannot_link_most_certain_first() -> None:
+    # 0-1 cannot-link; 2 is nearer to 1 (0.999) than to 0 (0.99): chaining puts it with 1
+    n = 3
+    probs = probs_of(n, {(0, 1): 0.0, (0, 2): 0.99, (1, 2): 0.999})
+    labels = cluster_block(n, probs, 0.5, Constraints(cannot=[(0, 1)]), link_threshold=0.98)
+    assert partition(labels) == {frozenset({0}), frozenset({1, 2})}
+
+
+def test_average_linkage_merges_groups_by_mean_probability() -> None:
+    # two tight pairs {0,1} and {2,3}; cross pairs at 0.6 mean: merged at threshold 0.55,
+    # kept apart at 0.65
+    n = 4
+    pairs = {(0, 1): 0.95, (2, 3): 0.95, (0, 2): 0.6, (0, 3): 0.6, (1, 2): 0.6, (1, 3): 0.6}
+    probs = probs_of(n, pairs)
+    assert cluster_block(n, probs, 0.55, link_threshold=None).tolist() == [0, 0, 0, 0]
+    apart = cluster_block(n, probs, 0.65, link_threshold=None)
+    assert partition(apart) == {frozenset({0, 1}), frozenset({2, 3})}
