@@ -21,7 +21,7 @@ app = typer.Typer(
     no_args_is_help=True,
     help="byline: puts every paper of a scholarly library under the right person.",
 )
-console = Console(stderr=True)
+console = Console(stderr=True, soft_wrap=True)
 out = Console()
 
 DEFAULT_DATA = Path("../shared/anthology/acl-anthology-data-2025-11.tar.gz")
@@ -74,6 +74,10 @@ def ingest(
     from byline.store.ingest import ingest as run
 
     try:
+        if not path.exists():
+            raise BylineError(
+                f"{path}: no such file or folder; pass an Anthology data/ folder or its .tar.gz"
+            )
         engine = connect(db)
         t = time.perf_counter()
         with _progress(not as_json) as cb:

@@ -7,7 +7,6 @@ evidence enters only as clustering constraints.
 
 from __future__ import annotations
 
-import math
 import re
 
 import numpy as np
@@ -84,9 +83,15 @@ def block_features(
     ps = [papers[m.paper_id] for m in mentions]
     slug = mentions[0].slug
 
-    out[:, col["block_size_log"]] = math.log(n)
-    out[:, col["first_count_log"]] = math.log1p(stats.first_count.get(fold(mentions[0].first), 0))
-    out[:, col["last_count_log"]] = math.log1p(stats.last_count.get(fold(mentions[0].last), 0))
+    # How common the name is, per million mentions of the library (not raw counts: in a
+    # small library every name would otherwise look rare, hence one person).
+    out[:, col["block_size_log"]] = stats.per_million(n)
+    out[:, col["first_count_log"]] = stats.per_million(
+        stats.first_count.get(fold(mentions[0].first), 0)
+    )
+    out[:, col["last_count_log"]] = stats.per_million(
+        stats.last_count.get(fold(mentions[0].last), 0)
+    )
 
     # Co-authors (by name slug), their rarity, and co-authors of co-authors.
     co = [{a.slug for a in p.authors if a.slug != slug} for p in ps]

@@ -28,6 +28,10 @@ class LibraryStats:
     text_matrix: sparse.csr_matrix
     aff_vectorizer: TfidfVectorizer
 
+    def per_million(self, count: int) -> float:
+        """log1p of a count per million mentions of the library."""
+        return math.log1p(count * 1e6 / max(self.mentions, 1))
+
     def idf(self, slug: str) -> float:
         return math.log((self.mentions + 1) / (self.slug_count.get(slug, 0) + 1))
 

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy.exc import IntegrityError
 
+from byline.errors import BylineError, DataError
 from byline.sources import read_anthology
 from byline.sources.anthology import SourceFile
 from byline.store import schema as t
@@ -63,6 +65,32 @@ def ingest(
     if not report.changed:
         return report
 
+    stale_sources = set(report.files_changed) | set(report.files_removed)
+    with engine.connect() as conn:
+        first_source: dict[str, str] = {
+            pid: src
+            for pid, src in conn.execute(select(t.papers.c.paper_id, t.papers.c.source))
+            if src not in stale_sources
+        }
+    for paper in lib.papers:
+        other = first_source.setdefault(paper.paper_id, paper.source)
+        if other != paper.source:
+            raise DataError(
+                paper.source,
+                f"paper id {paper.paper_id} is also given by {other}; remove the stray copy "
+                "and ingest again (the store is unchanged)",
+            )
+    try:
+        _write(engine, lib, report, known, registry_path)
+    except IntegrityError as exc:
+        raise BylineError(
+            f"{path}: two collection files give the same paper id ({exc.orig}); remove the "
+            "stray copy and ingest again (the store is unchanged)"
+        ) from None
+    return report
+
+
+def _write(engine: Engine, lib, report: IngestReport, known: dict, registry_path: str) -> None:  # type: ignore[no-untyped-def]
     with engine.begin() as conn:
         stale = report.files_changed + [p for p in report.files_removed if p.startswith("xml/")]
         for chunk in _chunks([{"p": p} for p in stale], 500):
@@ -135,7 +163,5 @@ def ingest(
             insert(t.source_files),
             [{"path": p, "digest": d} for p, d in sorted(lib.file_digests.items())],
         )
-        for key, value in (("layout", lib.layout), ("source", str(path))):
-            conn.execute(delete(t.meta).where(t.meta.c.key == key))
-            conn.execute(insert(t.meta), {"key": key, "value": value})
-    return report
+        conn.execute(delete(t.meta).where(t.meta.c.key == "layout"))
+        conn.execute(insert(t.meta), {"key": "layout", "value": lib.layout})

@@ -132,7 +132,7 @@ class SplitEngine:
             mentions, self.corpus.papers, self.stats, self.vectors if self.use_embeddings else None
         )
         if block_size is not None and len(X):
-            X[:, FEATURES.index("block_size_log")] = np.log(block_size)
+            X[:, FEATURES.index("block_size_log")] = self.stats.per_million(block_size)
         return X
 
     def split_block(self, slug: str) -> BlockResult:
