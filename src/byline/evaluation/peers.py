@@ -22,6 +22,32 @@ def singletons(blocks: dict[str, list[str]]) -> dict[str, str]:
     return {m: m for ms in blocks.values() for m in ms}
 
 
+def shared_coauthor_or_affiliation(corpus: Corpus, blocks: dict[str, list[str]]) -> dict[str, str]:
+    """A rule baseline: link two mentions of a name when their papers share a co-author
+    (by name) or both give the same affiliation string; persons are connected components.
+    Co-authors of one paper are never linked."""
+    from byline.cluster import Constraints, cluster_block
+    from byline.names import fold
+
+    pred: dict[str, str] = {}
+    for slug in blocks:
+        ms = corpus.blocks[slug]
+        n = len(ms)
+        co = [{a.slug for a in corpus.papers[m.paper_id].authors} - {slug} for m in ms]
+        aff = [fold(m.affiliation) if m.affiliation else "" for m in ms]
+        probs = [
+            1.0 if (co[i] & co[j] or (aff[i] and aff[i] == aff[j])) else 0.0
+            for i in range(n)
+            for j in range(i + 1, n)
+        ]
+        cannot = [
+            (i, j) for i in range(n) for j in range(i + 1, n) if ms[i].paper_id == ms[j].paper_id
+        ]
+        labels = cluster_block(n, probs, 1.0, Constraints(cannot=cannot), link_threshold=1.0)
+        pred.update({m.mention_id: f"{slug}/{lab}" for m, lab in zip(ms, labels, strict=True)})
+    return pred
+
+
 def dump_for_s2and(
     corpus: Corpus,
     gold: dict[str, str],

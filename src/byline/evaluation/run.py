@@ -66,6 +66,7 @@ def run_eval(
     systems: dict[str, dict[str, str]] = {
         "name_only": peers.name_only(blocks),
         "singletons": peers.singletons(blocks),
+        "coauthor_or_affiliation_links": peers.shared_coauthor_or_affiliation(masked, blocks),
     }
     s2and_report: dict[str, Any] = {}
     if with_s2and:
