@@ -21,7 +21,6 @@ from typing import Any
 import yaml
 
 from byline.errors import DataError
-from byline.names import name_slug
 from byline.sources.records import Name, Person
 
 # A verified person id of the 2026 layouts (acl_anthology.constants.RE_VERIFIED_PERSON_ID).
@@ -198,7 +197,3 @@ def read_people_yaml(data: bytes, source: str) -> list[Person]:
 def read_people_json(data: bytes, source: str) -> list[Person]:
     """Persons of ``json/people.json`` (current layout, ``acl-anthology`` 1.3.x)."""
     return _read_people_mapping(load_json(data, source), data, source, "json")
-
-
-def slug_of(name: Name) -> str:
-    return name_slug(name.first, name.last)

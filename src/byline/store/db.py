@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy import Engine, create_engine, event
 
 from byline.errors import BylineError
 from byline.store.schema import metadata
@@ -42,14 +42,3 @@ def connect(url: str | None = None, create: bool = True) -> Engine:
         event.listen(engine, "connect", _sqlite_pragmas)
     metadata.create_all(engine)
     return engine
-
-
-def is_empty(engine: Engine) -> bool:
-    from sqlalchemy import func, select
-
-    from byline.store.schema import papers
-
-    if not inspect(engine).has_table("papers"):
-        return True
-    with engine.connect() as conn:
-        return conn.execute(select(func.count()).select_from(papers)).scalar_one() == 0

@@ -93,8 +93,8 @@ def ingest(
 def _write(engine: Engine, lib, report: IngestReport, known: dict, registry_path: str) -> None:  # type: ignore[no-untyped-def]
     with engine.begin() as conn:
         stale = report.files_changed + [p for p in report.files_removed if p.startswith("xml/")]
-        for chunk in _chunks([{"p": p} for p in stale], 500):
-            paths = [r["p"] for r in chunk]
+        for i in range(0, len(stale), 500):
+            paths = stale[i : i + 500]
             ids = select(t.papers.c.paper_id).where(t.papers.c.source.in_(paths))
             conn.execute(delete(t.mentions).where(t.mentions.c.paper_id.in_(ids)))
             conn.execute(delete(t.papers).where(t.papers.c.source.in_(paths)))
