@@ -108,14 +108,9 @@ def ingest(
 
 
 def _engine(db: str | None, model_path: Path | None):  # type: ignore[no-untyped-def]
-    from byline.model import PairwiseModel
-    from byline.store import connect
-    from byline.store.corpus import load_corpus
-    from byline.tasks.engine import SplitEngine
+    from byline.tasks.engine import load_engine
 
-    store = connect(db, create=False)
-    model = PairwiseModel.load(model_path)
-    return SplitEngine(load_corpus(store), model, store)
+    return load_engine(db, model_path)
 
 
 def _show_persons(name: str, slug: str, persons: list) -> None:  # type: ignore[type-arg]
@@ -158,6 +153,7 @@ def split(
     model: ModelOpt = None,
 ) -> None:
     """How many people hide behind a name, and which papers belong to each."""
+    from byline.tasks.engine import remember
     from byline.tasks.split import resolve_name, split_all, summaries_json, summarize
 
     if all_ == bool(name):
@@ -186,6 +182,7 @@ def split(
         assert name is not None
         slug = resolve_name(engine.corpus, name)
         result = engine.split_block(slug)
+        remember(engine, [result])
         persons = summarize(result, engine.corpus)
         shown = result.mentions[0].full_name
         if as_json:

@@ -103,3 +103,30 @@ predictions = Table(
 
 Index("ix_mentions_orcid", mentions.c.orcid)
 Index("ix_mentions_person", mentions.c.person_id)
+
+# Maintainer decisions (append-only log; an undo is a decision too) and a version per name
+# for optimistic locking. See byline.store.decisions.
+decisions = Table(
+    "decisions",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("slug", String(255), nullable=False, index=True),
+    Column("kind", String(16), nullable=False),
+    Column("mention_ids", JSON, nullable=False),
+    Column("person", String(255)),
+    Column("display_first", String(255)),
+    Column("display_last", String(255)),
+    Column("actor", String(255), nullable=False),
+    Column("created_at", String(32), nullable=False),
+    Column("model_version", String(64), nullable=False, default=""),
+    Column("note", Text, nullable=False, default=""),
+    Column("target", Integer),
+    Column("version", Integer, nullable=False),
+)
+
+name_versions = Table(
+    "name_versions",
+    metadata,
+    Column("slug", String(255), primary_key=True),
+    Column("version", Integer, nullable=False),
+)

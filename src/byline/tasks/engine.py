@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from sqlalchemy import Engine
@@ -16,6 +16,8 @@ from byline.features.stats import LibraryStats, compute_stats
 from byline.model import PairwiseModel
 from byline.sources.records import Mention
 from byline.store.corpus import Corpus
+from byline.store.decisions import DecidedState, decided_state, stable_key
+from byline.store.predictions import load_predictions, save_predictions
 
 Progress = Callable[[int, int], None]
 
@@ -36,15 +38,35 @@ class BlockResult:
         return out
 
 
-def evidence_constraints(mentions: list[Mention], corpus: Corpus) -> Constraints:
+def evidence_constraints(
+    mentions: list[Mention],
+    corpus: Corpus,
+    decisions: DecidedState | None = None,
+    previous: Mapping[str, str] | None = None,
+) -> Constraints:
     """Must-link shared ORCIDs / explicit ids; cannot-link co-authors of one paper and
-    mentions that carry two different ids or two different ORCIDs."""
+    mentions that carry two different ids or two different ORCIDs.
+
+    Maintainer decisions override the data's own evidence for the mentions they cover:
+    mentions decided to be one person are must-linked, mentions decided to be different
+    persons cannot-linked, and a mention decided NOT to be person P is cannot-linked with
+    every mention of P (decided, carrying P's id, or predicted as P last time).
+    """
     c = Constraints()
+    decided = decisions.assigned if decisions else {}
     first_with: dict[str, int] = {}
     ids: list[str | None] = []
     orcids: list[str | None] = []
     for i, m in enumerate(mentions):
         pid = m.person_id if m.person_id and not corpus.is_catch_all(m.person_id) else None
+        if m.mention_id in decided or (
+            decisions and pid and pid in decisions.excluded.get(m.mention_id, ())
+        ):
+            pid = None  # the maintainer's word replaces this mention's own evidence
+            if m.mention_id in decided:
+                ids.append(None)
+                orcids.append(None)
+                continue
         if pid is None and m.orcid is None:
             ids.append(None)
             orcids.append(None)
@@ -72,17 +94,90 @@ def evidence_constraints(mentions: list[Mention], corpus: Corpus) -> Constraints
                 orcids[a] and orcids[b] and orcids[a] != orcids[b]
             ):
                 c.cannot.append((a, b))
+    if decisions and not decisions.empty:
+        _decision_constraints(mentions, decisions, previous or {}, c)
     return c
 
 
-def person_key(slug: str, members: list[Mention], corpus: Corpus) -> str:
-    """Stable key: the cluster's explicit id if it carries one, else name slug + hash of
-    its earliest mention (stable while that mention stays in the person)."""
-    ids = [m.person_id for m in members if m.person_id and not corpus.is_catch_all(m.person_id)]
-    if ids:
-        return max(set(ids), key=ids.count)
-    anchor = min(m.mention_id for m in members)
-    return f"{slug}/{hashlib.sha1(anchor.encode()).hexdigest()[:8]}"
+def _decision_constraints(
+    mentions: list[Mention],
+    decisions: DecidedState,
+    previous: Mapping[str, str],
+    c: Constraints,
+) -> None:
+    by_person: dict[str, list[int]] = {}
+    for i, m in enumerate(mentions):
+        p = decisions.assigned.get(m.mention_id)
+        if p is not None:
+            by_person.setdefault(p, []).append(i)
+    for idx in by_person.values():
+        c.must.extend((idx[0], j) for j in idx[1:])
+    heads = [idx[0] for idx in by_person.values()]
+    c.cannot.extend((a, b) for ai, a in enumerate(heads) for b in heads[ai + 1 :])
+    for i, m in enumerate(mentions):
+        for p in decisions.excluded.get(m.mention_id, ()):
+            for j, other in enumerate(mentions):
+                if j == i or decisions.excluded.get(other.mention_id, set()) & {p}:
+                    continue
+                mine = decisions.assigned.get(other.mention_id)
+                if mine == p or (
+                    mine is None and (other.person_id == p or previous.get(other.mention_id) == p)
+                ):
+                    c.cannot.append((i, j))
+
+
+def assign_keys(
+    slug: str,
+    groups: list[list[Mention]],
+    corpus: Corpus,
+    decisions: DecidedState | None = None,
+    previous: Mapping[str, str] | None = None,
+) -> list[str]:
+    """One key per group, with as little churn as the evidence allows.
+
+    In order: the person a maintainer assigned the group's mentions to; the group's
+    explicit Anthology id; the key the group's mentions had last time, when more than half
+    of the group had it and no larger group claims it; else a fresh stable key.
+    """
+    keys: list[str | None] = [None] * len(groups)
+    taken: set[str] = set()
+    decided = decisions.assigned if decisions else {}
+    for gi, members in enumerate(groups):
+        votes = [decided[m.mention_id] for m in members if m.mention_id in decided]
+        if votes:
+            keys[gi] = max(sorted(set(votes)), key=votes.count)
+            taken.add(keys[gi])  # type: ignore[arg-type]
+    for gi, members in enumerate(groups):
+        if keys[gi] is None:
+            ids = [
+                m.person_id for m in members if m.person_id and not corpus.is_catch_all(m.person_id)
+            ]
+            if ids:
+                key = max(sorted(set(ids)), key=ids.count)
+                if key not in taken:
+                    keys[gi] = key
+                    taken.add(key)
+    if previous:
+        claims: list[tuple[int, int, str]] = []
+        for gi, members in enumerate(groups):
+            if keys[gi] is not None:
+                continue
+            old = [previous[m.mention_id] for m in members if m.mention_id in previous]
+            for key in set(old):
+                if old.count(key) * 2 > len(members):
+                    claims.append((old.count(key), gi, key))
+        for _n, gi, key in sorted(claims, key=lambda c: (-c[0], c[1])):
+            if keys[gi] is None and key not in taken:
+                keys[gi] = key
+                taken.add(key)
+    out: list[str] = []
+    for gi, members in enumerate(groups):
+        key = keys[gi] or stable_key(slug, min(m.mention_id for m in members))
+        if key in taken and keys[gi] is None:
+            key = stable_key(slug, min(m.mention_id for m in members) + "#")
+        taken.add(key)
+        out.append(key)
+    return out
 
 
 class SplitEngine:
@@ -95,8 +190,12 @@ class SplitEngine:
         store: Engine | None = None,
         stats: LibraryStats | None = None,
         use_embeddings: bool = True,
+        decisions: DecidedState | None = None,
+        previous: Mapping[str, str] | None = None,
     ) -> None:
         self.corpus = corpus
+        self.decisions = decisions
+        self.previous: Mapping[str, str] = previous or {}
         self.model = model
         self.store = store
         self.stats = stats or compute_stats(corpus)
@@ -159,7 +258,7 @@ class SplitEngine:
             len(mentions),
             probs,
             model.threshold if threshold is None else threshold,
-            evidence_constraints(mentions, self.corpus),
+            evidence_constraints(mentions, self.corpus, self.decisions, self.previous),
             link_threshold=model.link_threshold if link_threshold is None else link_threshold,
         )
 
@@ -181,9 +280,45 @@ class SplitEngine:
             elif n > 1:
                 others = np.delete(P[idx[0]], idx[0])
                 conf[idx] = 1.0 - others.max()
-        keys_by_label = {
-            lab: person_key(slug, [mentions[i] for i in np.flatnonzero(labels == lab)], self.corpus)
-            for lab in np.unique(labels)
-        }
+        labs = list(np.unique(labels))
+        group_keys = assign_keys(
+            slug,
+            [[mentions[i] for i in np.flatnonzero(labels == lab)] for lab in labs],
+            self.corpus,
+            self.decisions,
+            self.previous,
+        )
+        keys_by_label = dict(zip(labs, group_keys, strict=True))
         keys = [keys_by_label[lab] for lab in labels]
         return BlockResult(slug, mentions, labels, conf, keys, probs)
+
+
+def load_engine(db: str | None = None, model_path: str | Path | None = None) -> SplitEngine:
+    """The engine every command and the web page work with: the store's corpus, the
+    shipped (or given) model, the maintainers' decisions and the last predictions."""
+    from byline.store import connect
+    from byline.store.corpus import load_corpus
+
+    store = connect(db, create=False)
+    model = PairwiseModel.load(model_path)
+    return SplitEngine(
+        load_corpus(store),
+        model,
+        store,
+        decisions=decided_state(store),
+        previous=load_predictions(store),
+    )
+
+
+def remember(engine: SplitEngine, results: Iterable[BlockResult]) -> int:
+    """Store these blocks' predictions, so the next run keeps their person keys."""
+    results = list(results)
+    if engine.store is None:
+        return 0
+    rows = [
+        (m.mention_id, r.slug, k, float(c))
+        for r in results
+        for m, k, c in zip(r.mentions, r.keys, r.confidence, strict=True)
+    ]
+    version = engine.model.version if engine.model else ""
+    return save_predictions(engine.store, rows, version, slugs=[r.slug for r in results])

@@ -14,6 +14,7 @@ from rapidfuzz import fuzz, process
 from byline.errors import BylineError
 from byline.names import name_slug
 from byline.store.corpus import Corpus
+from byline.store.predictions import save_predictions
 from byline.tasks.engine import BlockResult, SplitEngine
 
 
@@ -150,6 +151,7 @@ def split_all(
     tmp = out.with_name(out.name + ".part")
     out.parent.mkdir(parents=True, exist_ok=True)
     persons = mentions = 0
+    rows: list[tuple[str, str, str, float]] = []
     with open(tmp, "w", encoding="utf-8") as fh:
         for i, slug in enumerate(slugs):
             res = engine.split_block(slug)
@@ -164,11 +166,15 @@ def split_all(
                     )
                     + "\n"
                 )
+                rows.append((m.mention_id, slug, key, float(conf)))
             persons += len(set(res.keys))
             mentions += len(res.mentions)
             if progress:
                 progress("split", i + 1, len(slugs))
     tmp.replace(out)
+    if engine.store is not None:
+        version = engine.model.version if engine.model else ""
+        save_predictions(engine.store, rows, version)
     return {
         "names": len(slugs),
         "persons": persons,

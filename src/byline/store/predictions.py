@@ -1,0 +1,67 @@
+"""The last prediction of every mention: person keys survive re-runs through it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from sqlalchemy import Engine, delete, insert, select
+
+from byline.store import schema as t
+
+
+def save_predictions(
+    engine: Engine,
+    rows: Iterable[tuple[str, str, str, float]],
+    model_version: str,
+    slugs: Iterable[str] | None = None,
+) -> int:
+    """Replace the stored predictions of ``slugs`` (all when None) by ``rows``.
+
+    ``rows`` are (mention_id, slug, person, confidence). One transaction.
+    """
+    data = [
+        {
+            "mention_id": m,
+            "slug": s,
+            "person": p,
+            "confidence": float(c),
+            "model_version": model_version,
+        }
+        for m, s, p, c in rows
+    ]
+    with engine.begin() as conn:
+        if slugs is None:
+            conn.execute(delete(t.predictions))
+        else:
+            wanted = sorted(set(slugs))
+            for i in range(0, len(wanted), 500):
+                conn.execute(
+                    delete(t.predictions).where(t.predictions.c.slug.in_(wanted[i : i + 500]))
+                )
+        for i in range(0, len(data), 5000):
+            conn.execute(insert(t.predictions), data[i : i + 5000])
+    return len(data)
+
+
+def load_predictions(engine: Engine, slugs: Iterable[str] | None = None) -> dict[str, str]:
+    """mention_id -> person key of the last stored prediction."""
+    q = select(t.predictions.c.mention_id, t.predictions.c.person)
+    with engine.connect() as conn:
+        if slugs is None:
+            return dict(conn.execute(q).all())
+        out: dict[str, str] = {}
+        wanted = sorted(set(slugs))
+        for i in range(0, len(wanted), 500):
+            out.update(conn.execute(q.where(t.predictions.c.slug.in_(wanted[i : i + 500]))).all())
+        return out
+
+
+def predicted_confidence(engine: Engine, slug: str) -> Mapping[str, float]:
+    with engine.connect() as conn:
+        return dict(
+            conn.execute(
+                select(t.predictions.c.mention_id, t.predictions.c.confidence).where(
+                    t.predictions.c.slug == slug
+                )
+            ).all()
+        )

@@ -1,0 +1,185 @@
+"""Maintainer decisions: the log, optimistic versions, and their force as constraints."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from byline.errors import BylineError
+from byline.model import PairwiseModel
+from byline.store import connect
+from byline.store.corpus import load_corpus
+from byline.store.decisions import (
+    StaleVersion,
+    active_decisions,
+    decided_state,
+    history,
+    name_version,
+    new_person_key,
+    record,
+    undo,
+)
+from byline.store.ingest import ingest
+from byline.store.predictions import load_predictions
+from byline.tasks.engine import SplitEngine, assign_keys, remember
+
+FIXTURE = Path(__file__).parent / "fixtures" / "anthology-2025-11"
+SLUG = "jiarui-fenwick"
+A_ONLY = ["2024.acl-long.1#0", "P19-1001#0", "W19-3201#1"]
+B_ONLY = ["2024.acl-long.2#1", "P19-1002#2", "W19-3212#1"]
+
+
+@pytest.fixture
+def store(tmp_path: Path):  # type: ignore[no-untyped-def]
+    engine = connect(f"sqlite:///{tmp_path}/d.sqlite")
+    ingest(engine, FIXTURE)
+    return engine
+
+
+def test_record_and_fold(store) -> None:  # type: ignore[no-untyped-def]
+    assert name_version(store, SLUG) == 0
+    d1 = record(store, slug=SLUG, kind="assign", mention_ids=A_ONLY[:2], person="p1", actor="ann")
+    assert (d1.version, d1.actor, d1.kind) == (1, "ann", "assign")
+    record(store, slug=SLUG, kind="not_person", mention_ids=[A_ONLY[1]], person="p1")
+    record(store, slug=SLUG, kind="confirm", mention_ids=B_ONLY, person="p2")
+    state = decided_state(store)
+    assert state.assigned == {A_ONLY[0]: "p1", **dict.fromkeys(B_ONLY, "p2")}
+    assert state.excluded == {A_ONLY[1]: {"p1"}}
+    assert state.confirmed == {"p2"}
+    assert name_version(store, SLUG) == 3
+
+
+def test_undo_and_undo_of_undo(store) -> None:  # type: ignore[no-untyped-def]
+    d1 = record(store, slug=SLUG, kind="assign", mention_ids=A_ONLY, person="p1")
+    u = undo(store, d1.id, actor="bob")
+    assert decided_state(store).assigned == {}
+    assert [d.id for d in active_decisions(store, SLUG)] == []
+    with pytest.raises(BylineError, match="already undone"):
+        undo(store, d1.id)
+    undo(store, u.id)  # redo
+    assert decided_state(store).assigned == dict.fromkeys(A_ONLY, "p1")
+    assert [d.kind for d in history(store, SLUG)] == ["assign", "undo", "undo"]
+    assert [d.undone for d in history(store, SLUG)] == [False, True, False]
+
+
+def test_stale_version_is_refused_and_explained(store) -> None:  # type: ignore[no-untyped-def]
+    v = name_version(store, SLUG)
+    record(
+        store,
+        slug=SLUG,
+        kind="assign",
+        mention_ids=A_ONLY,
+        person="p1",
+        actor="ann",
+        expected_version=v,
+    )
+    with pytest.raises(StaleVersion) as err:
+        record(
+            store,
+            slug=SLUG,
+            kind="assign",
+            mention_ids=B_ONLY,
+            person="p1",
+            actor="bob",
+            expected_version=v,
+        )
+    assert err.value.current == v + 1
+    assert [d.actor for d in err.value.changes] == ["ann"]
+    assert "ann" in str(err.value)
+    # nothing of the refused write was stored
+    assert decided_state(store).assigned == dict.fromkeys(A_ONLY, "p1")
+
+
+def test_bad_decisions_are_refused(store) -> None:  # type: ignore[no-untyped-def]
+    with pytest.raises(BylineError, match="kind"):
+        record(store, slug=SLUG, kind="delete", mention_ids=A_ONLY, person="p")
+    with pytest.raises(BylineError, match="at least one mention"):
+        record(store, slug=SLUG, kind="assign", mention_ids=[], person="p")
+    assert name_version(store, SLUG) == 0
+
+
+class _ConstantModel(PairwiseModel):
+    """P(same) = 0.99 for every pair: without constraints everything would merge."""
+
+    def predict_proba(self, X: np.ndarray) -> np.ndarray:  # type: ignore[override]
+        return np.full(len(X), 0.99, dtype=np.float32)
+
+
+def _engine(store, **kw) -> SplitEngine:  # type: ignore[no-untyped-def]
+    model = _ConstantModel(threshold=0.5, link_threshold=0.98)
+    return SplitEngine(load_corpus(store), model, store, use_embeddings=False, **kw)
+
+
+def test_decisions_are_hard_constraints(store) -> None:  # type: ignore[no-untyped-def]
+    new = new_person_key(SLUG)
+    record(
+        store,
+        slug=SLUG,
+        kind="assign",
+        mention_ids=B_ONLY,
+        person=new,
+        display_name=("Jiarui", "Fenwick"),
+    )
+    record(store, slug=SLUG, kind="assign", mention_ids=A_ONLY, person="jiarui-fenwick-edinburgh")
+    res = _engine(store, decisions=decided_state(store)).split_block(SLUG)
+    key = dict(zip((m.mention_id for m in res.mentions), res.keys, strict=True))
+    assert {key[m] for m in B_ONLY} == {new}
+    assert {key[m] for m in A_ONLY} == {"jiarui-fenwick-edinburgh"}
+    # "not this person" pulls a mention out of a group the model would keep whole
+    record(
+        store,
+        slug=SLUG,
+        kind="not_person",
+        mention_ids=["W19-3201#1"],
+        person="jiarui-fenwick-edinburgh",
+    )
+    res = _engine(store, decisions=decided_state(store)).split_block(SLUG)
+    key = dict(zip((m.mention_id for m in res.mentions), res.keys, strict=True))
+    assert key["W19-3201#1"] != "jiarui-fenwick-edinburgh"
+    assert key["2024.acl-long.1#0"] == "jiarui-fenwick-edinburgh"
+    assert decided_state(store).names[new] == ("Jiarui", "Fenwick")
+
+
+def test_an_assignment_overrides_the_mentions_own_id(store) -> None:  # type: ignore[no-untyped-def]
+    # 2024.acl-long.2#1 carries id=jiarui-fenwick-tsinghua; the maintainer says it is A
+    record(
+        store,
+        slug=SLUG,
+        kind="assign",
+        mention_ids=["2024.acl-long.2#1", "P19-1001#0"],
+        person="jiarui-fenwick-edinburgh",
+    )
+    res = _engine(store, decisions=decided_state(store)).split_block(SLUG)
+    key = dict(zip((m.mention_id for m in res.mentions), res.keys, strict=True))
+    assert key["2024.acl-long.2#1"] == key["P19-1001#0"] == "jiarui-fenwick-edinburgh"
+
+
+def test_keys_survive_a_rerun(store) -> None:  # type: ignore[no-untyped-def]
+    engine = _engine(store)
+    first = engine.split_block("morag-kilbride")
+    remember(engine, [first])
+    stored = load_predictions(store, ["morag-kilbride"])
+    assert stored == dict(zip((m.mention_id for m in first.mentions), first.keys, strict=True))
+    again = _engine(store, previous=stored).split_block("morag-kilbride")
+    assert again.keys == first.keys
+
+
+def test_assign_keys_prefers_decisions_then_ids_then_majority_of_last_run(store) -> None:  # type: ignore[no-untyped-def]
+    corpus = load_corpus(store)
+    ms = {m.mention_id: m for m in corpus.blocks[SLUG]}
+    g1 = [ms["W19-3201#1"], ms["2024.acl-short.1#1"], ms["2024.acl-long.3#0"]]
+    g2 = [ms["W19-3212#1"], ms["2024.acl-long.3#3"]]
+    g3 = [ms["P19-1002#2"]]
+    previous = {m.mention_id: "old-a" for m in g1[:2]} | {
+        m.mention_id: "old-a" for m in g2
+    }  # both hold old-a by majority with 2 mentions each: the tie goes to the first group
+    keys = assign_keys(SLUG, [g1, g2, g3], corpus, previous=previous)
+    assert keys[0] == "old-a"
+    assert keys[1] != "old-a" and keys[1].startswith(f"{SLUG}/")
+    assert len(set(keys)) == 3
+    state = decided_state(store)
+    state.assigned["W19-3212#1"] = "chosen"
+    keys = assign_keys(SLUG, [g1, g2, g3], corpus, decisions=state, previous=previous)
+    assert keys[1] == "chosen" and keys[0] == "old-a"
