@@ -11,6 +11,7 @@ import re
 
 import numpy as np
 from scipy import sparse
+from scipy.sparse.csgraph import connected_components, shortest_path
 
 from byline.features.stats import LibraryStats
 from byline.names import fold, has_han
@@ -40,6 +41,8 @@ FEATURES: tuple[str, ...] = (
     "language_match",
     "authors_min",
     "authors_max",
+    "chain_hops",
+    "chain_component_share",
 )
 
 _AFF_NORM = re.compile(r"[^\w ]+")
@@ -129,14 +132,31 @@ def block_features(
     affs = [m.affiliation or "" for m in mentions]
     has = np.array([bool(a) for a in affs], dtype=np.float32)
     out[:, col["aff_present"]] = _pair(has[:, None] + has[None, :], iu)
+    same_aff = np.zeros((n, n), dtype=bool)
     if has.any():
         av = stats.aff_vectorizer.transform(affs)
         acos = (av @ av.T).toarray()
         both_mask = (has[:, None] * has[None, :]) > 0
         out[:, col["aff_cosine"]] = _pair(np.where(both_mask, acos, np.nan), iu)
         keys = np.array([_aff_key(a) for a in affs], dtype=object)
-        same = (keys[:, None] == keys[None, :]) & both_mask
-        out[:, col["aff_exact"]] = _pair(np.where(both_mask, same, np.nan), iu)
+        same_aff = (keys[:, None] == keys[None, :]) & both_mask
+        out[:, col["aff_exact"]] = _pair(np.where(both_mask, same_aff, np.nan), iu)
+
+    # Chains of direct evidence: mentions linked through a series of shared co-authors or
+    # identical affiliations (transitive, which a pairwise view misses); hops along the
+    # shortest chain and the share of the name its component covers.
+    pid = np.array([m.paper_id for m in mentions], dtype=object)
+    adj = ((shared > 0) | same_aff) & (pid[:, None] != pid[None, :])
+    np.fill_diagonal(adj, False)
+    graph = sparse.csr_matrix(adj)
+    _k, comp = connected_components(graph, directed=False)
+    share = np.bincount(comp)[comp] / n
+    out[:, col["chain_component_share"]] = _pair(
+        np.where(comp[:, None] == comp[None, :], share[:, None], 0.0), iu
+    )
+    if adj.any():
+        hops = shortest_path(graph, directed=False, unweighted=True)
+        out[:, col["chain_hops"]] = _pair(np.where(np.isinf(hops), np.nan, hops), iu)
 
     # Time and venue.
     years = np.array([p.year if p.year else np.nan for p in ps], dtype=np.float32)

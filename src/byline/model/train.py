@@ -48,11 +48,15 @@ def training_pairs(
     engine.prepare_papers(wanted, progress=lambda d, n: progress and progress("embed", d, n))
     Xs, ys, ws = [], [], []
     for i, (slug, mids) in enumerate(sorted(blocks.items())):
+        # Features are computed over the whole block (chain features depend on every
+        # mention of the name, as at prediction time), then the gold pairs are taken.
+        block = engine.corpus.blocks[slug]
         ids = set(mids)
-        mentions = [m for m in engine.corpus.blocks[slug] if m.mention_id in ids]
-        X = engine.features(mentions, block_size=len(engine.corpus.blocks[slug]))
-        labels = np.array([gold[m.mention_id] for m in mentions], dtype=object)
+        at = np.array([i for i, m in enumerate(block) if m.mention_id in ids])
+        mentions = [block[i] for i in at]
         iu = np.triu_indices(len(mentions), 1)
+        X = engine.features(block)[_pair_rows(len(block), at[iu[0]], at[iu[1]])]
+        labels = np.array([gold[m.mention_id] for m in mentions], dtype=object)
         y = (labels[iu[0]] == labels[iu[1]]).astype(np.int8)
         same_paper = np.array(
             [mentions[a].paper_id == mentions[b].paper_id for a, b in zip(*iu, strict=True)]
@@ -67,6 +71,11 @@ def training_pairs(
         if progress:
             progress("pairs", i + 1, len(blocks))
     return np.concatenate(Xs), np.concatenate(ys), np.concatenate(ws), len(blocks)
+
+
+def _pair_rows(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Row of pair (a, b), a < b, in ``np.triu_indices(n, 1)`` order."""
+    return a * n - a * (a + 1) // 2 + (b - a - 1)
 
 
 def block_probabilities(
