@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sqlalchemy import Engine
 
 from byline.names import fold
 from byline.store.corpus import Corpus
@@ -38,6 +39,26 @@ class LibraryStats:
 
 def paper_text(title: str, abstract: str) -> str:
     return f"{title} {title} {abstract}"
+
+
+# Bump when LibraryStats or compute_stats change: cached statistics are then rebuilt.
+STATS_VERSION = "2"
+
+
+def library_stats(corpus: Corpus, store: Engine | None) -> LibraryStats:
+    """The statistics of the ingested library, from the store's cache when still valid."""
+    if store is None:
+        return compute_stats(corpus)
+    import sklearn
+
+    from byline.store.artifacts import cached
+
+    return cached(
+        store,
+        "library_stats",
+        f"{STATS_VERSION}|sklearn {sklearn.__version__}",
+        lambda: compute_stats(corpus),
+    )
 
 
 def compute_stats(corpus: Corpus) -> LibraryStats:

@@ -130,3 +130,13 @@ name_versions = Table(
     Column("slug", String(255), primary_key=True),
     Column("version", Integer, nullable=False),
 )
+
+# Derived data that is slow to compute and depends only on the ingested library (e.g. the
+# library statistics): recomputed whenever the library's digest or the code's version moves.
+artifacts = Table(
+    "artifacts",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("key", String(64), nullable=False),
+    Column("blob", LargeBinary, nullable=False),
+)

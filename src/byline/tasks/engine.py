@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 from byline.cluster import Constraints, cluster_block
 from byline.features.embeddings import cached_embeddings, embed_text
 from byline.features.pairwise import FEATURES, block_features
-from byline.features.stats import LibraryStats, compute_stats
+from byline.features.stats import LibraryStats, compute_stats, library_stats
 from byline.model import PairwiseModel
 from byline.sources.records import Mention
 from byline.store.corpus import Corpus
@@ -301,10 +301,12 @@ def load_engine(db: str | None = None, model_path: str | Path | None = None) -> 
 
     store = connect(db, create=False)
     model = PairwiseModel.load(model_path)
+    corpus = load_corpus(store)
     return SplitEngine(
-        load_corpus(store),
+        corpus,
         model,
         store,
+        stats=library_stats(corpus, store),
         decisions=decided_state(store),
         previous=load_predictions(store),
     )
