@@ -251,5 +251,44 @@ def evaluate(
     console.print(f"figures written to {path}")
 
 
+@app.command()
+def serve(
+    db: DbOpt = None,
+    model: ModelOpt = None,
+    host: Annotated[str, typer.Option(help="Address to bind (default: this machine only)")] = (
+        "127.0.0.1"
+    ),
+    port: Annotated[int, typer.Option(help="Port")] = 8000,
+    token: Annotated[
+        str | None,
+        typer.Option(help="Maintainers log in with this token (default: BYLINE_TOKEN, or none)"),
+    ] = None,
+) -> None:
+    """The review page: maintainers check byline's persons and record their decisions."""
+    import os
+
+    import uvicorn
+
+    from byline.web.app import create_app
+
+    token = token or os.environ.get("BYLINE_TOKEN") or None
+    if host not in ("127.0.0.1", "localhost", "::1") and not token:
+        console.print(
+            f"[yellow]warning:[/yellow] serving on {host} without --token: anyone who reaches "
+            "it can record decisions"
+        )
+    try:
+        t = time.perf_counter()
+        console.print("loading the library, its statistics and the model ...")
+        web = create_app(db, token, model_path=model)
+    except BylineError as exc:
+        _fail(exc)
+    console.print(
+        f"ready in {time.perf_counter() - t:.0f}s: http://{host}:{port}/"
+        + (" (login token required)" if token else "")
+    )
+    uvicorn.run(web, host=host, port=port, log_level="warning")
+
+
 def main() -> None:  # pragma: no cover
     app()
