@@ -1,0 +1,126 @@
+"""What an export writes: a ChangeSet, built by hand or from the maintainers' decisions."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from sqlalchemy import Engine, select
+
+from byline.store import schema as t
+from byline.store.corpus import Corpus
+
+
+@dataclass
+class NewPerson:
+    """A person the registry does not know yet (a byline key such as ``slug/1a2b3c4d``)."""
+
+    key: str
+    first: str
+    last: str
+    orcid: str | None = None
+    comment: str | None = None  # what tells this person apart, e.g. the affiliation
+
+
+@dataclass
+class ChangeSet:
+    """Decided identities to write into the Anthology's data.
+
+    ``assign``: mention id -> person (an existing Anthology id, or the key of a NewPerson).
+    ``exclude``: mention id -> persons it is NOT (``not_person``); when such a mention carries
+    the id of one of them and is not assigned elsewhere, the id is removed (and, where the
+    layout needs it, replaced by the name's catch-all id).
+    ``disable_name_matching``: extra persons (existing ids or keys) to set the flag on (2026
+    layouts; the export sets it by itself wherever it is needed).
+    """
+
+    assign: dict[str, str] = field(default_factory=dict)
+    exclude: dict[str, set[str]] = field(default_factory=dict)
+    new_persons: dict[str, NewPerson] = field(default_factory=dict)
+    disable_name_matching: set[str] = field(default_factory=set)
+
+    @property
+    def empty(self) -> bool:
+        return not (self.assign or self.exclude or self.disable_name_matching)
+
+    @property
+    def mention_ids(self) -> set[str]:
+        return set(self.assign) | set(self.exclude)
+
+
+@dataclass(frozen=True)
+class _MentionInfo:
+    first: str
+    last: str
+    orcid: str | None
+    affiliation: str | None
+
+
+def _mention_info(
+    engine: Engine, corpus: Corpus | None, mention_ids: set[str]
+) -> dict[str, _MentionInfo]:
+    if corpus is not None:
+        out = {}
+        for m in corpus.mentions:
+            if m.mention_id in mention_ids:
+                out[m.mention_id] = _MentionInfo(m.first, m.last, m.orcid, m.affiliation)
+        return out
+    out = {}
+    ids = sorted(mention_ids)
+    c = t.mentions.c
+    with engine.connect() as conn:
+        for i in range(0, len(ids), 500):
+            q = select(c.mention_id, c.first, c.last, c.orcid, c.affiliation).where(
+                c.mention_id.in_(ids[i : i + 500])
+            )
+            for row in conn.execute(q):
+                out[row[0]] = _MentionInfo(row[1], row[2], row[3], row[4])
+    return out
+
+
+def _known_ids(engine: Engine, corpus: Corpus | None) -> set[str]:
+    if corpus is not None:
+        return set(corpus.persons)
+    with engine.connect() as conn:
+        return set(conn.execute(select(t.persons.c.person_id)).scalars())
+
+
+def changes_from_decisions(engine: Engine, corpus: Corpus | None = None) -> ChangeSet:
+    """The ChangeSet of all active decisions of the store.
+
+    Person keys that are not ids of the Anthology's registry (byline's ``slug/xxxxxxxx``)
+    become new persons: named as the decision named them (else by the commonest spelling
+    of their mentions), with the ORCID iD their mentions share, if exactly one, and their
+    commonest affiliation as the disambiguating comment. ``corpus`` is optional: without it
+    the few mentions needed are read from the store.
+    """
+    from byline.store.decisions import decided_state
+
+    state = decided_state(engine)
+    changes = ChangeSet(
+        assign=dict(state.assigned),
+        exclude={m: set(p) for m, p in state.excluded.items() if m not in state.assigned},
+    )
+    known = _known_ids(engine, corpus)
+    info = _mention_info(engine, corpus, changes.mention_ids)
+    members: dict[str, list[str]] = {}
+    for m, key in changes.assign.items():
+        members.setdefault(key, []).append(m)
+    for key, mids in sorted(members.items()):
+        if key in known:
+            continue
+        rows = [info[m] for m in mids if m in info]
+        names = Counter((r.first, r.last) for r in rows)
+        first, last = state.names.get(key) or (
+            names.most_common(1)[0][0] if names else ("", key.split("/")[0])
+        )
+        orcids = {r.orcid for r in rows if r.orcid}
+        affs = Counter(r.affiliation for r in rows if r.affiliation)
+        changes.new_persons[key] = NewPerson(
+            key=key,
+            first=first,
+            last=last,
+            orcid=orcids.pop() if len(orcids) == 1 else None,
+            comment=affs.most_common(1)[0][0] if affs else None,
+        )
+    return changes

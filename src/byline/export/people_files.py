@@ -1,0 +1,335 @@
+"""Minimal text edits of the person registry, one writer per layout.
+
+Only touched entries change and new entries are added; every other line stays as it was, so
+the diff is what a maintainer would have written by hand:
+
+- ``json/people.json`` (2026-json): new entries at their sorted place (the library saves the
+  file sorted by id) in the library's layout (names one per line, keys in the order names,
+  comment, degree, disable_name_matching, orcid); a name added to an entry's ``names``; a
+  ``"disable_name_matching": true`` inserted or flipped.
+- ``yaml/people.yaml`` (2026-yaml): the same in YAML, keys sorted as ``yaml.dump`` does,
+  names in flow style ``- {first: A, last: B}``.
+- ``yaml/name_variants.yaml`` (2025-11): new entries appended
+  (``- canonical: {first: A, last: B}`` with ``id``, ``orcid``, ``comment``).
+
+Each writer re-reads what it wrote and checks it against the intended registry.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import yaml
+
+from byline.errors import BylineError
+from byline.export.resolve import Entry, NameKey, Registry
+from byline.sources.anthology import LAYOUTS
+
+_JSON_KEY_ORDER = ["names", "comment", "degree", "disable_name_matching", "orcid", "similar"]
+
+
+def _name_dict(name: NameKey) -> dict[str, str]:
+    first, last = name
+    return {"first": first, "last": last} if first else {"last": last}
+
+
+# ---------------------------------------------------------------------------- JSON
+
+
+def _json_members(text: str, start: int) -> list[tuple[str, int, int, int]]:
+    """Members of the JSON object whose ``{`` is at ``start``: (key, key_start, value_start,
+    value_end)."""
+    decoder = json.JSONDecoder()
+    ws = re.compile(r"[ \t\n\r]*")
+    members = []
+    i = ws.match(text, start + 1).end()  # type: ignore[union-attr]
+    if text[i] == "}":
+        return members
+    while True:
+        key_start = i
+        key, i = json.decoder.scanstring(text, i + 1)  # type: ignore[attr-defined]
+        i = ws.match(text, i).end()  # type: ignore[union-attr]
+        assert text[i] == ":"
+        i = ws.match(text, i + 1).end()  # type: ignore[union-attr]
+        value_start = i
+        _, i = decoder.raw_decode(text, i)
+        members.append((key, key_start, value_start, i))
+        i = ws.match(text, i).end()  # type: ignore[union-attr]
+        if text[i] == "}":
+            return members
+        assert text[i] == ","
+        i = ws.match(text, i + 1).end()  # type: ignore[union-attr]
+
+
+def _line_start(text: str, pos: int) -> int:
+    return text.rfind("\n", 0, pos) + 1
+
+
+def _indent_at(text: str, pos: int) -> str:
+    return text[_line_start(text, pos) : pos]
+
+
+def _json_str(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _json_name(name: NameKey) -> str:
+    return (
+        "{"
+        + ", ".join(f"{_json_str(k)}: {_json_str(v)}" for k, v in _name_dict(name).items())
+        + "}"
+    )
+
+
+def _json_entry(entry: Entry, indent: str, step: str) -> str:
+    inner = indent + step
+    lines = [f"{inner}{_json_str('names')}: ["]
+    names = [f"{inner}{step}{_json_name(n)}" for n in entry.names]
+    lines.append(",\n".join(names))
+    lines.append(f"{inner}]")
+    body = ["\n".join(lines)]
+    for key in _JSON_KEY_ORDER[1:]:
+        value = _entry_value(entry, key)
+        if value:
+            body.append(f"{inner}{_json_str(key)}: {_json_str(value)}")
+    return f"{indent}{_json_str(entry.pid)}: {{\n" + ",\n".join(body) + f"\n{indent}}}"
+
+
+def _entry_value(entry: Entry, key: str) -> Any:
+    return {
+        "comment": entry.comment,
+        "degree": entry.degree,
+        "disable_name_matching": entry.disable_name_matching,
+        "orcid": entry.orcid,
+        "similar": None,
+    }[key]
+
+
+def write_people_json(data: bytes, registry: Registry) -> bytes:
+    text = data.decode("utf-8")
+    root = text.index("{")
+    top = _json_members(text, root)
+    edits: list[tuple[int, int, str]] = []  # (start, end, replacement)
+    spans = {key: (ks, vs, ve) for key, ks, vs, ve in top}
+    step = "  "
+    if top:
+        step = _indent_at(text, top[0][1]) or "  "
+    for key, _, vs, _ in top:
+        entry = registry.entries.get(key)
+        if entry is None or entry.new or not (entry.added_names or entry.flag_set):
+            continue
+        members = _json_members(text, vs)
+        by_key = {k: (ks, mvs, mve) for k, ks, mvs, mve in members}
+        for name in entry.added_names:
+            _, nvs, nve = by_key["names"]
+            close = nve - 1  # the closing "]"
+            last_item_end = nvs + len(text[nvs:close].rstrip())
+            if "\n" in text[nvs:close]:
+                inside = text[nvs + 1 : close]
+                first_item = nvs + 1 + len(inside) - len(inside.lstrip())
+                sep = ",\n" + _indent_at(text, first_item)
+            else:
+                sep = ", "
+            edits.append((last_item_end, last_item_end, sep + _json_name(name)))
+        if entry.flag_set:
+            if "disable_name_matching" in by_key:
+                _, fvs, fve = by_key["disable_name_matching"]
+                edits.append((fvs, fve, "true"))
+            else:
+                after = [m for m in members if m[0] in ("orcid", "similar")]
+                if after:
+                    at = _line_start(text, after[0][1])
+                    ind = _indent_at(text, after[0][1])
+                    edits.append((at, at, f'{ind}"disable_name_matching": true,\n'))
+                else:
+                    last = members[-1]
+                    ind = _indent_at(text, last[1])
+                    edits.append((last[3], last[3], f',\n{ind}"disable_name_matching": true'))
+    new = sorted((e for e in registry.entries.values() if e.new), key=lambda e: e.pid)
+    keys = [k for k, *_ in top]
+    is_sorted = keys == sorted(keys)
+    for entry in new:
+        text_entry = _json_entry(entry, step, step)
+        following = [k for k in keys if k > entry.pid] if is_sorted else []
+        if following:
+            at = _line_start(text, spans[following[0]][0])
+            edits.append((at, at, text_entry + ",\n"))
+        elif top:
+            end = top[-1][3]
+            edits.append((end, end, ",\n" + text_entry))
+        else:
+            edits.append((root + 1, root + 1, "\n" + text_entry + "\n"))
+    return _apply(text, edits).encode("utf-8")
+
+
+# ---------------------------------------------------------------------------- YAML
+
+
+def _yaml_scalar(value: Any) -> str:
+    out = yaml.safe_dump({"k": value}, allow_unicode=True, width=10**9)
+    return out[len("k: ") :].rstrip("\n").removesuffix("\n...")
+
+
+def _yaml_name(name: NameKey) -> str:
+    return yaml.safe_dump(
+        _name_dict(name), default_flow_style=True, allow_unicode=True, width=10**9, sort_keys=False
+    ).strip()
+
+
+_TOP_KEY = re.compile(r"^([^\s#:][^:]*):[ \t]*$", re.MULTILINE)
+
+
+def _yaml_entry(entry: Entry, step: str, seq_indent: str) -> str:
+    lines = [f"{entry.pid}:"]
+    fields = {
+        "comment": entry.comment,
+        "degree": entry.degree,
+        "disable_name_matching": entry.disable_name_matching or None,
+        "names": entry.names,
+        "orcid": entry.orcid,
+    }
+    for key in sorted(fields):
+        value = fields[key]
+        if not value:
+            continue
+        if key == "names":
+            lines.append(f"{step}names:")
+            lines += [f"{step}{seq_indent}- {_yaml_name(n)}" for n in entry.names]
+        else:
+            lines.append(f"{step}{key}: {_yaml_scalar(value)}")
+    return "\n".join(lines) + "\n"
+
+
+def write_people_yaml(data: bytes, registry: Registry) -> bytes:
+    text = data.decode("utf-8")
+    if text and not text.endswith("\n"):
+        text += "\n"
+    tops = [(m.group(1).strip(), m.start()) for m in _TOP_KEY.finditer(text)]
+    bounds = {
+        key: (start, tops[i + 1][1] if i + 1 < len(tops) else len(text))
+        for i, (key, start) in enumerate(tops)
+    }
+    step, seq_indent = "  ", ""
+    m = re.search(r"^( +)names:[ \t]*\n( *)- ", text, re.MULTILINE)
+    if m:
+        step, seq_indent = m.group(1), m.group(2)[len(m.group(1)) :]
+    edits: list[tuple[int, int, str]] = []
+    for key, (start, end) in bounds.items():
+        entry = registry.entries.get(key)
+        if entry is None or entry.new or not (entry.added_names or entry.flag_set):
+            continue
+        block = text[start:end]
+        lines = block.splitlines(keepends=True)
+        offsets = [start + sum(len(x) for x in lines[:i]) for i in range(len(lines))]
+        key_lines = [
+            (i, re.match(r"( +)([A-Za-z_]+):", line))
+            for i, line in enumerate(lines)
+            if re.match(r"( +)([A-Za-z_]+):", line)
+        ]
+        kind = min(len(km.group(1)) for _, km in key_lines) if key_lines else len(step)
+        direct = [(i, km.group(2)) for i, km in key_lines if len(km.group(1)) == kind]
+        ind = " " * kind
+        for name in entry.added_names:
+            ni = next(i for i, k in direct if k == "names")
+            j = ni + 1
+            while (
+                j < len(lines)
+                and re.match(r" *- ", lines[j])
+                and not re.match(rf"{ind}[A-Za-z_]+:", lines[j])
+            ):
+                j += 1
+            item_prefix = re.match(r"( *)- ", lines[j - 1]).group(1) if j > ni + 1 else ind  # type: ignore[union-attr]
+            at = offsets[j] if j < len(lines) else end
+            edits.append((at, at, f"{item_prefix}- {_yaml_name(name)}\n"))
+        if entry.flag_set:
+            existing = next((i for i, k in direct if k == "disable_name_matching"), None)
+            if existing is not None:
+                line = lines[existing]
+                edits.append(
+                    (
+                        offsets[existing],
+                        offsets[existing] + len(line),
+                        f"{ind}disable_name_matching: true\n",
+                    )
+                )
+            else:
+                later = [i for i, k in direct if k > "disable_name_matching"]
+                at = offsets[later[0]] if later else end
+                edits.append((at, at, f"{ind}disable_name_matching: true\n"))
+    keys = [k for k, _ in tops]
+    is_sorted = keys == sorted(keys)
+    for entry in sorted((e for e in registry.entries.values() if e.new), key=lambda e: e.pid):
+        block = _yaml_entry(entry, step, seq_indent)
+        following = [k for k in keys if k > entry.pid] if is_sorted else []
+        at = bounds[following[0]][0] if following else len(text)
+        edits.append((at, at, block))
+    return _apply(text, edits).encode("utf-8")
+
+
+def write_name_variants(data: bytes, registry: Registry) -> bytes:
+    text = data.decode("utf-8")
+    if text and not text.endswith("\n"):
+        text += "\n"
+    blocks = []
+    for entry in (e for e in registry.entries.values() if e.new):
+        lines = [f"- canonical: {_yaml_name(entry.names[0])}", f"  id: {_yaml_scalar(entry.pid)}"]
+        if entry.orcid:
+            lines.append(f"  orcid: {_yaml_scalar(entry.orcid)}")
+        if entry.comment:
+            lines.append(f"  comment: {_yaml_scalar(entry.comment)}")
+        if len(entry.names) > 1:
+            lines.append("  variants:")
+            lines += [f"  - {_yaml_name(n)}" for n in entry.names[1:]]
+        blocks.append("\n".join(lines) + "\n")
+    return (text + "".join(blocks)).encode("utf-8")
+
+
+# ---------------------------------------------------------------------------- common
+
+
+def _apply(text: str, edits: list[tuple[int, int, str]]) -> str:
+    out, pos = [], 0
+    for start, end, repl in sorted(edits, key=lambda e: (e[0], e[1])):
+        out.append(text[pos:start])
+        out.append(repl)
+        pos = max(pos, end)
+    out.append(text[pos:])
+    return "".join(out)
+
+
+WRITERS = {
+    "2026-json": write_people_json,
+    "2026-yaml": write_people_yaml,
+    "2025-11": write_name_variants,
+}
+
+
+def write_registry(layout: str, data: bytes, registry: Registry) -> bytes:
+    """The registry file of ``layout`` with the registry's changes, checked by re-reading it."""
+    new = WRITERS[layout](data, registry)
+    reader = LAYOUTS[layout][1]
+    path = LAYOUTS[layout][0]
+    try:
+        persons = {p.person_id: p for p in reader(new, path)}
+    except BylineError as exc:  # pragma: no cover - a bug in a writer
+        raise BylineError(f"internal error: the edited {path} does not read back ({exc})") from None
+    for entry in registry.entries.values():
+        if not (entry.new or entry.added_names or entry.flag_set):
+            continue
+        p = persons.get(entry.pid)
+        got = None
+        if p is not None:
+            got = {(n.first or None, n.last) for n in p.names}
+            got |= {(n.first or None, n.last) for _, n in p.script_names}
+        if (
+            p is None
+            or got != set(entry.names)
+            or (layout != "2025-11" and p.disable_name_matching != entry.disable_name_matching)
+            or (entry.new and (p.orcid != entry.orcid or p.comment != entry.comment))
+        ):
+            raise BylineError(  # pragma: no cover - a bug in a writer
+                f"internal error: the edited {path} does not hold entry {entry.pid} as intended"
+            )
+    return new

@@ -1,0 +1,57 @@
+"""``byline export``: the store's decisions, checked against the data they were made on."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, select
+
+from byline.errors import BylineError
+from byline.export.changes import changes_from_decisions
+from byline.export.plan import ExportResult, build_export
+from byline.store import schema as t
+
+# Keys of the meta table under which ingest may record the path it read.
+_SOURCE_KEYS = ("source_path", "source", "data_path")
+
+
+def ingested_path(engine: Engine) -> Path | None:
+    """The data path the store was ingested from, if the store recorded it."""
+    with engine.connect() as conn:
+        rows = dict(conn.execute(select(t.meta.c.key, t.meta.c.value)).all())
+    for key in _SOURCE_KEYS:
+        if rows.get(key):
+            return Path(rows[key])
+    return None
+
+
+def export_decisions(engine: Engine, data: Path | None, default: Path) -> ExportResult:
+    """Plan the export of every active decision against ``data`` (else the ingested data).
+
+    The files read must be those the store holds (same SHA-1): mention positions are only
+    meaningful for the data the decisions were made on.
+    """
+    path = data or ingested_path(engine) or default
+    if not path.exists():
+        raise BylineError(
+            f"{path}: no such file or folder; pass the Anthology data/ folder (or .tar.gz) "
+            "the store was ingested from with --data"
+        )
+    changes = changes_from_decisions(engine)
+    if changes.empty:
+        raise BylineError("no decisions to export; record some first (nothing was written)")
+    result = build_export(changes, path)
+    with engine.connect() as conn:
+        known = dict(conn.execute(select(t.source_files.c.path, t.source_files.c.digest)).all())
+    stale = sorted(
+        rel for rel, digest in result.digests_read.items() if known.get(rel) not in (None, digest)
+    )
+    decided_files = {rel for rel in result.digests_read if rel.startswith("xml/")}
+    unknown = sorted(rel for rel in decided_files if rel not in known)
+    if stale or unknown:
+        rel = (stale or unknown)[0]
+        raise BylineError(
+            f"{path}: data/{rel} is not the file the store was ingested from; run "
+            f"`byline ingest {path}` first, or pass the ingested data with --data"
+        )
+    return result
