@@ -290,5 +290,72 @@ def serve(
     uvicorn.run(web, host=host, port=port, log_level="warning")
 
 
+@app.command("export")
+def export_cmd(
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Anthology data/ folder or .tar.gz (default: the ingested)"),
+    ] = None,
+    to: Annotated[
+        Path | None, typer.Option("--to", help="Write a changed copy of data/ to DIR/data")
+    ] = None,
+    patch: Annotated[
+        Path | None, typer.Option("--patch", help="Write a unified diff (git apply / patch -p1)")
+    ] = None,
+    db: DbOpt = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON")] = False,
+) -> None:
+    """Write the maintainers' decisions as the Anthology's own change (ids + person entries)."""
+    from byline.export import unified_patch, write_copy
+    from byline.export.run import export_decisions
+    from byline.store import connect
+
+    if (to is None) == (patch is None):
+        console.print("[red]error:[/red] give one of --to DIR or --patch FILE")
+        raise typer.Exit(2)
+    try:
+        result = export_decisions(connect(db, create=False), data, DEFAULT_DATA)
+        if patch is not None:
+            patch.parent.mkdir(parents=True, exist_ok=True)
+            patch.write_text(unified_patch(result), encoding="utf-8")
+            written = str(patch)
+        else:
+            assert to is not None
+            written = str(write_copy(result, to))
+    except BylineError as exc:
+        _fail(exc)
+    summary = result.summary()
+    summary["written"] = written
+    if as_json:
+        out.print_json(json.dumps(summary))
+        return
+    n_xml = len([f for f in summary["files_changed"] if f.startswith("xml/")])
+    reg = "changed" if result.registry_path in result.files else "unchanged"
+    console.print(
+        f"{written}: {summary['ids_edited']} id= edits in {n_xml} collection files, "
+        f"{result.registry_path} {reg} ({result.layout} layout, {summary['seconds']}s)",
+        highlight=False,
+    )
+    for p in summary["persons"]:
+        flags = [
+            w
+            for w, on in (
+                ("new", p["new"]),
+                ("catch-all", p["catch_all"]),
+                ("disable_name_matching", p["disable_name_matching_set"]),
+            )
+            if on
+        ]
+        out.print(
+            f"[bold]{p['id']}[/bold] ({p['name']}{', ' + ', '.join(flags) if flags else ''}): "
+            f"+{len(p['papers_in'])} -{len(p['papers_out'])} papers"
+            + (f", {p['kept_by_id']} kept by an explicit id" if p["kept_by_id"] else "")
+        )
+        for m in p["papers_in"]:
+            out.print(f"  + {m['label']} {m['name']} (from {m['before']})", highlight=False)
+        for m in p["papers_out"]:
+            out.print(f"  - {m['label']} {m['name']} (to {m['after']})", highlight=False)
+
+
 def main() -> None:  # pragma: no cover
     app()
