@@ -433,3 +433,101 @@ def test_errors_are_clear(tmp_path: Path) -> None:
             ),
             src,
         )
+
+
+# ---------------------------------------------------------------------------- store + CLI
+
+
+def _store_with_decisions(tmp_path: Path, data: Path):  # type: ignore[no-untyped-def]
+    from byline.store import connect
+    from byline.store.decisions import record
+    from byline.store.ingest import ingest
+
+    engine = connect(f"sqlite:///{tmp_path / 'store.sqlite'}")
+    ingest(engine, data)
+    record(
+        engine,
+        slug="xiaoyu-penhale",
+        kind="assign",
+        mention_ids=["2026.acl-long.3#1"],
+        person="xiaoyu-penhale/2c2c2c2c",
+        display_name=("Xiaoyu", "Penhale"),
+    )
+    record(
+        engine,
+        slug="jiarui-fenwick",
+        kind="assign",
+        mention_ids=["2026.acl-long.3#0"],
+        person="jiarui-fenwick-tsinghua",
+    )
+    record(
+        engine,
+        slug="morag-e-kilbride",
+        kind="not_person",
+        mention_ids=["2026.acl-long.1#1"],
+        person="morag-kilbride",
+    )
+    return engine
+
+
+def test_changes_from_decisions(tmp_path: Path) -> None:
+    from byline.export import changes_from_decisions
+    from byline.store.corpus import load_corpus
+
+    src = _copy("2026-json", tmp_path)
+    engine = _store_with_decisions(tmp_path, src)
+    for corpus in (None, load_corpus(engine)):
+        changes = changes_from_decisions(engine, corpus)
+        assert changes.assign == {
+            "2026.acl-long.3#1": "xiaoyu-penhale/2c2c2c2c",
+            "2026.acl-long.3#0": "jiarui-fenwick-tsinghua",
+        }
+        assert changes.exclude == {"2026.acl-long.1#1": {"morag-kilbride"}}
+        assert list(changes.new_persons) == ["xiaoyu-penhale/2c2c2c2c"]
+        np = changes.new_persons["xiaoyu-penhale/2c2c2c2c"]
+        assert (np.first, np.last, np.orcid, np.comment) == ("Xiaoyu", "Penhale", None, None)
+
+
+def test_cli_export_patch_and_copy(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from byline.cli import app
+
+    src = _copy("2026-json", tmp_path)
+    _store_with_decisions(tmp_path, src)
+    db = f"sqlite:///{tmp_path / 'store.sqlite'}"
+    runner = CliRunner()
+    patch = tmp_path / "decisions.patch"
+    res = runner.invoke(
+        app, ["export", "--data", str(src), "--patch", str(patch), "--db", db, "--json"]
+    )
+    assert res.exit_code == 0, res.output
+    summary = json.loads(res.stdout)
+    assert summary["written"] == str(patch)
+    assert summary["files_changed"] == ["json/people.json", "xml/2026.acl.xml"]
+    persons = {p["id"]: p for p in summary["persons"]}
+    assert persons["xiaoyu-penhale-2"]["new"]  # no affiliation, no ORCID: numbered
+    # 2026.acl-long.2#2 (Xiaoyu Penhale, unassigned) must not fall to the new person
+    assert persons["xiaoyu-penhale-2"]["disable_name_matching_set"] is True
+    assert [m["label"] for m in persons["jiarui-fenwick-tsinghua"]["papers_in"]] == [
+        "2026.acl-long.3#0"
+    ]
+    assert persons["morag-kilbride"]["disable_name_matching_set"]
+    text = patch.read_text()
+    assert "+++ b/data/xml/2026.acl.xml" in text and "+++ b/data/json/people.json" in text
+    res = runner.invoke(
+        app, ["export", "--data", str(src), "--to", str(tmp_path / "o"), "--db", db]
+    )
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "o/data/json/people.json").is_file()
+    # one of --to / --patch
+    res = runner.invoke(app, ["export", "--data", str(src), "--db", db])
+    assert res.exit_code == 2
+    # data that is not what the store holds: refused, nothing written
+    other = _copy("2026-yaml", tmp_path / "other")
+    res = runner.invoke(
+        app, ["export", "--data", str(other), "--patch", str(tmp_path / "x.patch"), "--db", db]
+    )
+    assert res.exit_code == 1
+    assert "not the file the store was ingested from" in res.output
+    assert not (tmp_path / "x.patch").exists()
