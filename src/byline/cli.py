@@ -290,6 +290,46 @@ def serve(
     uvicorn.run(web, host=host, port=port, log_level="warning")
 
 
+@app.command()
+def assign(
+    path: Annotated[Path, typer.Argument(help="New papers: .jsonl, .bib or Anthology .xml")],
+    kind: Annotated[
+        str | None, typer.Option("--kind", help="jsonl, bibtex or xml (default: from the file)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON line per mention")] = False,
+    record_: Annotated[
+        bool, typer.Option("--record", help="Store the assignments as decisions")
+    ] = False,
+    db: DbOpt = None,
+    model: ModelOpt = None,
+) -> None:
+    """Put each author of new papers under an existing person or a new one (no re-split)."""
+    from byline.sources.new_papers import read_new_papers
+    from byline.tasks.assign import assign_papers, assignments_table, record_assignments
+
+    try:
+        papers = read_new_papers(path, kind)  # a bad file fails before the library loads
+        engine = _engine(db, model)
+        with _progress(not as_json) as cb:
+            results = assign_papers(engine, papers, progress=cb)
+        recorded = 0
+        if record_:
+            recorded = record_assignments(engine, results, note=f"byline assign {path}")
+    except BylineError as exc:
+        _fail(exc)
+    if as_json:
+        for r in results:
+            sys.stdout.write(json.dumps(r.as_json(), ensure_ascii=False) + "\n")
+    else:
+        out.print(assignments_table(results))
+        new = sum(r.new_person for r in results)
+        console.print(
+            f"{len(results)} author mentions of {len(papers)} papers: "
+            f"{len(results) - new} to existing persons, {new} to new ones"
+            + (f"; {recorded} decisions recorded" if record_ else "")
+        )
+
+
 @app.command("export")
 def export_cmd(
     data: Annotated[
