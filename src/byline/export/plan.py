@@ -364,7 +364,7 @@ class _Planner:
             o = reg.owner(s.first, s.last, self.ids[k])
             ex = self.excluded.get(k)
             if ex:
-                if o not in ex:
+                if o not in ex and o != AMBIGUOUS:
                     continue
                 changed = True
                 if not old:
