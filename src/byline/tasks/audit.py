@@ -1,0 +1,526 @@
+"""`byline audit`: which author pages likely conflate two or more people, and inside each
+page which papers likely sit on the wrong person.
+
+A *page* is an exact-name block (slug): the unit the Anthology builds a page from when no
+``id=`` separates people, and the unit of the benchmark protocol. Every mention of the page
+is scored, including mentions that carry an explicit id: the pairwise model never reads
+ids, so a paper whose id (or place) looks wrong to the model still ranks high.
+
+Per page, raw signals come from the model's pairwise probabilities and the split:
+
+- ``top_cut``: plain average linkage over the whole page (no constraints); the last merge
+  joins the two groups the model keeps most apart; its height is 1 - their mean P(same),
+  the page's *weakest link*;
+- ``isolated``: the weakest best link of any mention (min over mentions of its highest
+  P(same) to another mention of the page);
+- the constrained split (``SplitEngine``): persons inferred, mentions outside the largest.
+
+A logistic calibration fitted on train blocks (``bench/audit_bench.py fit``, seeded) turns
+them into P(page holds 2+ people); a second one turns a mention's mean and best P(same)
+to the page's majority person, whether the split keeps it there, and the page probability
+into P(mention is not with the page's majority person).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import math
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy.cluster.hierarchy import linkage
+from sklearn.linear_model import LogisticRegression
+
+from byline.errors import BylineError
+from byline.model import PairwiseModel
+from byline.store.corpus import Corpus
+from byline.tasks.engine import BlockResult, SplitEngine
+
+PAGE_FEATURES = ("top_cut_logit", "isolated_logit", "split", "outside_log", "size_log")
+PAPER_FEATURES = ("to_majority_logit", "best_to_majority_logit", "outside_majority", "page_logit")
+_EPS = 1e-4
+
+
+def default_calibration_path() -> Path:
+    """The shipped calibration, beside the shipped pairwise model."""
+    return Path(__file__).resolve().parent.parent / "models" / "audit-calibration.json"
+
+
+def model_fingerprint(model: PairwiseModel) -> str:
+    """A short hash of the pairwise model's trees: a calibration is only valid for the model
+    it was fitted on (retraining keeps the version string when date and seed are equal)."""
+    assert model.booster is not None
+    return hashlib.sha1(model.booster.model_to_string().encode()).hexdigest()[:12]
+
+
+def _logit(p: np.ndarray | float) -> np.ndarray:
+    q = np.clip(np.asarray(p, dtype=np.float64), _EPS, 1.0 - _EPS)
+    return np.log(q / (1.0 - q))
+
+
+# --- raw signals of one page -------------------------------------------------------------
+
+
+@dataclass
+class PageSignals:
+    """Uncalibrated evidence of one page (an exact-name block), from one split result."""
+
+    slug: str
+    n: int
+    features: np.ndarray  # PAGE_FEATURES
+    paper_features: np.ndarray  # (n, len(PAPER_FEATURES) - 1): all but page_logit
+    majority: int  # cluster label of the largest inferred person
+    top_cut: float  # mean P(same) across the weakest cut (1.0 for one mention)
+    cut_sides: tuple[int, int]
+    isolated: float  # weakest best link of a mention
+    isolated_mention: str | None
+    to_majority: np.ndarray  # per mention: mean P(same) to the majority person's mentions
+    best_to_majority: np.ndarray  # per mention: highest P(same) to one of them
+
+
+def _full_matrix(n: int, probs: np.ndarray) -> np.ndarray:
+    P = np.eye(n, dtype=np.float64)
+    iu = np.triu_indices(n, 1)
+    P[iu] = probs
+    P.T[iu] = probs
+    return P
+
+
+def page_signals(result: BlockResult) -> PageSignals:
+    """The raw page and paper signals of one split block."""
+    n = len(result.mentions)
+    if n < 2:
+        return PageSignals(
+            slug=result.slug,
+            n=n,
+            features=np.array([_logit(1.0), _logit(1.0), 0.0, 0.0, 0.0]),
+            paper_features=np.tile([_logit(1.0), _logit(1.0), 0.0], (n, 1)),
+            majority=int(result.labels[0]) if n else 0,
+            top_cut=1.0,
+            cut_sides=(n, 0),
+            isolated=1.0,
+            isolated_mention=None,
+            to_majority=np.ones(n),
+            best_to_majority=np.ones(n),
+        )
+    probs = np.asarray(result.probs, dtype=np.float64)
+    P = _full_matrix(n, probs)
+    tree = linkage(1.0 - probs, method="average")
+    top_cut = float(1.0 - tree[-1, 2])
+    sides = tuple(1 if c < n else int(tree[int(c) - n, 3]) for c in tree[-1, :2])
+    off = P - np.eye(n) * 2.0  # diagonal below any probability
+    best = off.max(axis=1)
+    iso = int(np.argmin(best))
+    labels = np.asarray(result.labels)
+    sizes = np.bincount(labels)
+    majority = int(np.argmax(sizes))  # ties: the lowest label
+    in_major = labels == majority
+    to_maj = np.empty(n)
+    best_maj = np.empty(n)
+    for i in range(n):
+        members = in_major.copy()
+        members[i] = False
+        if not members.any():  # a one-mention majority: compare with everyone else
+            members = np.ones(n, dtype=bool)
+            members[i] = False
+        to_maj[i] = P[i, members].mean()
+        best_maj[i] = P[i, members].max()
+    outside = n - int(sizes[majority])
+    features = np.array(
+        [
+            float(_logit(top_cut)),
+            float(_logit(best[iso])),
+            float(len(sizes) > 1),
+            math.log1p(outside),
+            math.log(n),
+        ]
+    )
+    paper_features = np.column_stack([_logit(to_maj), _logit(best_maj), (~in_major).astype(float)])
+    return PageSignals(
+        slug=result.slug,
+        n=n,
+        features=features,
+        paper_features=paper_features,
+        majority=majority,
+        top_cut=top_cut,
+        cut_sides=(int(sides[0]), int(sides[1])),
+        isolated=float(best[iso]),
+        isolated_mention=result.mentions[iso].mention_id,
+        to_majority=to_maj,
+        best_to_majority=best_maj,
+    )
+
+
+# --- calibration -------------------------------------------------------------------------
+
+
+@dataclass
+class Calibration:
+    """Two logistic regressions over the raw signals, fitted on train blocks."""
+
+    page_coef: list[float]
+    page_intercept: float
+    paper_coef: list[float]
+    paper_intercept: float
+    model_version: str = ""
+    model_fingerprint: str = ""
+    info: dict[str, Any] = field(default_factory=dict)
+
+    def page_proba(self, X: np.ndarray) -> np.ndarray:
+        z = np.atleast_2d(X) @ np.asarray(self.page_coef) + self.page_intercept
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def paper_proba(self, X: np.ndarray, page_p: float) -> np.ndarray:
+        X = np.atleast_2d(X)
+        full = np.column_stack([X, np.full(len(X), float(_logit(page_p)))])
+        z = full @ np.asarray(self.paper_coef) + self.paper_intercept
+        return 1.0 / (1.0 + np.exp(-z))
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        doc = asdict(self)
+        doc["page_features"] = list(PAGE_FEATURES)
+        doc["paper_features"] = list(PAPER_FEATURES)
+        path.write_text(json.dumps(doc, indent=2) + "\n")
+
+    @classmethod
+    def load(cls, path: Path | None = None) -> Calibration:
+        path = path or default_calibration_path()
+        if not path.is_file():
+            raise BylineError(
+                f"{path}: no audit calibration; run `python bench/audit_bench.py fit` to build one"
+            )
+        doc = json.loads(path.read_text())
+        if doc.get("page_features") != list(PAGE_FEATURES) or doc.get("paper_features") != list(
+            PAPER_FEATURES
+        ):
+            raise BylineError(
+                f"{path} was fitted on other signals than this byline computes; "
+                "run `python bench/audit_bench.py fit` again"
+            )
+        return cls(
+            page_coef=[float(x) for x in doc["page_coef"]],
+            page_intercept=float(doc["page_intercept"]),
+            paper_coef=[float(x) for x in doc["paper_coef"]],
+            paper_intercept=float(doc["paper_intercept"]),
+            model_version=str(doc.get("model_version", "")),
+            model_fingerprint=str(doc.get("model_fingerprint", "")),
+            info=doc.get("info", {}),
+        )
+
+
+def fit_calibration(
+    page_X: np.ndarray,
+    page_y: np.ndarray,
+    paper_X: np.ndarray,
+    paper_page_p: np.ndarray,
+    paper_y: np.ndarray,
+    model_version: str = "",
+    fingerprint: str = "",
+    seed: int = 13,
+    C: float = 1.0,
+) -> Calibration:
+    """Fit both logistic calibrations (``paper_X`` without the page column, which is
+    ``paper_page_p``: the calibrated page probability of each paper's page)."""
+    for name, y in (("page", page_y), ("paper", paper_y)):
+        if len(np.unique(y)) < 2:
+            raise BylineError(f"audit calibration: the {name} labels hold only one class")
+    page = LogisticRegression(C=C, max_iter=2000, random_state=seed).fit(page_X, page_y)
+    full = np.column_stack([paper_X, _logit(paper_page_p)])
+    paper = LogisticRegression(C=C, max_iter=2000, random_state=seed).fit(full, paper_y)
+    return Calibration(
+        page_coef=[float(x) for x in page.coef_[0]],
+        page_intercept=float(page.intercept_[0]),
+        paper_coef=[float(x) for x in paper.coef_[0]],
+        paper_intercept=float(paper.intercept_[0]),
+        model_version=model_version,
+        model_fingerprint=fingerprint,
+        info={
+            "seed": seed,
+            "C": C,
+            "page_rows": int(len(page_y)),
+            "page_positives": int(page_y.sum()),
+            "paper_rows": int(len(paper_y)),
+            "paper_positives": int(paper_y.sum()),
+        },
+    )
+
+
+# --- the audit of one page and of the whole library ----------------------------------------
+
+
+@dataclass
+class PaperAudit:
+    mention_id: str
+    paper_id: str
+    title: str
+    year: int | None
+    p_wrong: float  # P(not with the page's majority person)
+    person: str  # inferred person key
+    majority_person: str
+    to_majority: float  # mean P(same) to the majority person's mentions
+    best_to_majority: float
+    shared_coauthors_with_majority: int  # 0: no co-author shared with the majority person
+    explicit_id: str | None
+    orcid: str | None
+    url: str
+
+
+@dataclass
+class PageAudit:
+    slug: str
+    name: str
+    mentions: int
+    p_conflated: float  # P(the page holds 2+ people)
+    persons: list[tuple[str, int]]  # inferred persons and their sizes, biggest first
+    weakest_link: float  # mean P(same) across the weakest cut of the page
+    weakest_cut: tuple[int, int]  # sizes of the two sides of that cut
+    isolated_mention: str | None
+    isolated_best_link: float
+    explicit_ids: list[str]
+    papers: list[PaperAudit]  # most likely misplaced first
+
+    def top_paper(self) -> PaperAudit | None:
+        return self.papers[0] if self.papers else None
+
+
+def _coauthor_slugs(corpus: Corpus, paper_id: str, position: int) -> set[str]:
+    return {a.slug for a in corpus.papers[paper_id].authors if a.position != position}
+
+
+def audit_page(result: BlockResult, corpus: Corpus, calibration: Calibration) -> PageAudit:
+    """Scores and evidence of one page from its split result."""
+    sig = page_signals(result)
+    n = sig.n
+    p_page = float(calibration.page_proba(sig.features)[0]) if n > 1 else 0.0
+    p_papers = calibration.paper_proba(sig.paper_features, p_page) if n > 1 else np.zeros(n)
+    labels = np.asarray(result.labels)
+    major_idx = np.flatnonzero(labels == sig.majority)
+    major_key = result.keys[int(major_idx[0])] if n else ""
+    major_co: Counter[str] = Counter()
+    co_of = [_coauthor_slugs(corpus, m.paper_id, m.position) for m in result.mentions]
+    for i in major_idx:
+        major_co.update(co_of[i])
+    papers = []
+    for i, m in enumerate(result.mentions):
+        own = Counter(co_of[i]) if labels[i] == sig.majority else Counter()
+        shared = sum(1 for s in co_of[i] if major_co[s] - own[s] > 0)
+        p = corpus.papers[m.paper_id]
+        pid = m.person_id if m.person_id and not corpus.is_catch_all(m.person_id) else None
+        papers.append(
+            PaperAudit(
+                mention_id=m.mention_id,
+                paper_id=m.paper_id,
+                title=p.title,
+                year=p.year,
+                p_wrong=round(float(p_papers[i]), 4),
+                person=result.keys[i],
+                majority_person=major_key,
+                to_majority=round(float(sig.to_majority[i]), 4),
+                best_to_majority=round(float(sig.best_to_majority[i]), 4),
+                shared_coauthors_with_majority=shared,
+                explicit_id=pid,
+                orcid=m.orcid,
+                url=f"https://aclanthology.org/{m.paper_id}/",
+            )
+        )
+    papers.sort(key=lambda r: (-r.p_wrong, r.mention_id))
+    groups = Counter(result.keys)
+    ids = {r.explicit_id for r in papers if r.explicit_id}
+    return PageAudit(
+        slug=result.slug,
+        name=Counter(m.full_name for m in result.mentions).most_common(1)[0][0] if n else "",
+        mentions=n,
+        p_conflated=round(p_page, 4),
+        persons=sorted(groups.items(), key=lambda kv: (-kv[1], kv[0])),
+        weakest_link=round(sig.top_cut, 4),
+        weakest_cut=sig.cut_sides,
+        isolated_mention=sig.isolated_mention,
+        isolated_best_link=round(sig.isolated, 4),
+        explicit_ids=sorted(ids),
+        papers=papers,
+    )
+
+
+def rank_pages(pages: Iterable[PageAudit]) -> list[PageAudit]:
+    """Most likely conflated first; ties: bigger page, then slug."""
+    return sorted(pages, key=lambda p: (-p.p_conflated, -p.mentions, p.slug))
+
+
+def audit_all(
+    engine: SplitEngine,
+    calibration: Calibration,
+    slugs: Iterable[str] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> tuple[list[PageAudit], dict[str, float]]:
+    """Audit every page (or the given ones): embeddings in one batch, then one split per
+    page. Returns the ranked pages and the timings."""
+    todo = sorted(slugs if slugs is not None else engine.corpus.blocks)
+    t0 = time.perf_counter()
+    engine.prepare(todo, progress=lambda d, n: progress and progress("embed", d, n))
+    t1 = time.perf_counter()
+    pages = []
+    for i, slug in enumerate(todo):
+        pages.append(audit_page(engine.split_block(slug), engine.corpus, calibration))
+        if progress:
+            progress("audit", i + 1, len(todo))
+    ranked = rank_pages(pages)
+    return ranked, {
+        "pages": len(ranked),
+        "mentions": sum(p.mentions for p in ranked),
+        "embed_seconds": round(t1 - t0, 1),
+        "audit_seconds": round(time.perf_counter() - t1, 1),
+    }
+
+
+# --- output ------------------------------------------------------------------------------
+
+PAGE_COLUMNS = (
+    "rank",
+    "slug",
+    "name",
+    "mentions",
+    "p_conflated",
+    "inferred_persons",
+    "persons",
+    "weakest_link",
+    "weakest_cut",
+    "isolated_mention",
+    "isolated_best_link",
+    "explicit_ids",
+    "top_papers",
+)
+PAPER_COLUMNS = (
+    "page_rank",
+    "slug",
+    "mention_id",
+    "paper_id",
+    "year",
+    "p_wrong",
+    "person",
+    "majority_person",
+    "to_majority",
+    "best_to_majority",
+    "shared_coauthors_with_majority",
+    "explicit_id",
+    "orcid",
+    "title",
+    "url",
+)
+
+
+def page_row(rank: int, page: PageAudit, top_papers: int = 3) -> dict[str, Any]:
+    return {
+        "rank": rank,
+        "slug": page.slug,
+        "name": page.name,
+        "mentions": page.mentions,
+        "p_conflated": page.p_conflated,
+        "inferred_persons": len(page.persons),
+        "persons": "; ".join(f"{k}:{c}" for k, c in page.persons),
+        "weakest_link": page.weakest_link,
+        "weakest_cut": f"{page.weakest_cut[0]}|{page.weakest_cut[1]}",
+        "isolated_mention": page.isolated_mention or "",
+        "isolated_best_link": page.isolated_best_link,
+        "explicit_ids": "; ".join(page.explicit_ids),
+        "top_papers": "; ".join(
+            f"{r.mention_id}:{r.p_wrong:.3f}" for r in page.papers[:top_papers]
+        ),
+    }
+
+
+def write_csv(pages: list[PageAudit], path: Path, papers_path: Path | None = None) -> None:
+    """Pages (ranked) to ``path``; every paper of those pages to ``papers_path`` if given."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=PAGE_COLUMNS)
+        w.writeheader()
+        for rank, page in enumerate(pages, 1):
+            w.writerow(page_row(rank, page))
+    if papers_path is None:
+        return
+    papers_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(papers_path, "w", encoding="utf-8", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=PAPER_COLUMNS)
+        w.writeheader()
+        for rank, page in enumerate(pages, 1):
+            for r in page.papers:
+                row = {k: v for k, v in asdict(r).items() if k in PAPER_COLUMNS}
+                w.writerow(
+                    {
+                        **row,
+                        "page_rank": rank,
+                        "slug": page.slug,
+                        "explicit_id": r.explicit_id or "",
+                        "orcid": r.orcid or "",
+                        "year": r.year or "",
+                    }
+                )
+
+
+def pages_json(pages: list[PageAudit], top: int, summary: dict[str, Any]) -> str:
+    """The top pages with every paper and its evidence, plus a summary."""
+    docs = []
+    for rank, page in enumerate(pages[:top] if top > 0 else pages, 1):
+        doc = asdict(page)
+        doc["rank"] = rank
+        doc["persons"] = [{"person": k, "mentions": c} for k, c in page.persons]
+        docs.append(doc)
+    return json.dumps({"summary": summary, "pages": docs}, ensure_ascii=False, indent=2)
+
+
+# --- benchmark: labels and ranking metrics -------------------------------------------------
+
+
+def majority_label(labels: Iterable[str]) -> str:
+    """The most frequent gold person of a page (ties: the smallest label, deterministic)."""
+    counts = Counter(labels)
+    return min(counts, key=lambda k: (-counts[k], k))
+
+
+def gold_targets(mention_ids: list[str], gold: dict[str, str]) -> tuple[bool, dict[str, bool]]:
+    """For one page: does its gold hold 2+ persons, and for each gold mention, is its gold
+    person not the page's majority gold person."""
+    labels = {m: gold[m] for m in mention_ids if m in gold}
+    if not labels:
+        return False, {}
+    major = majority_label(labels.values())
+    return len(set(labels.values())) > 1, {m: g != major for m, g in labels.items()}
+
+
+def top_k_mask(scores: np.ndarray, k: int, names: list[str] | None = None) -> np.ndarray:
+    """The k highest scores (ties broken by ``names`` ascending, else by position)."""
+    order = np.lexsort(
+        (np.arange(len(scores)) if names is None else np.array(names), -np.asarray(scores))
+    )
+    mask = np.zeros(len(scores), dtype=bool)
+    mask[order[: min(k, len(scores))]] = True
+    return mask
+
+
+def ranking_scores(
+    y: np.ndarray,
+    scores: np.ndarray,
+    ks: Iterable[int],
+    names: list[str] | None = None,
+) -> dict[str, float | int]:
+    """Average precision and precision@k (scikit-learn) of one ranking."""
+    from sklearn.metrics import average_precision_score, precision_score, roc_auc_score
+
+    y = np.asarray(y, dtype=int)
+    out: dict[str, float | int] = {"items": int(len(y)), "positives": int(y.sum())}
+    if 0 < y.sum() < len(y):
+        out["average_precision"] = round(float(average_precision_score(y, scores)), 4)
+        out["roc_auc"] = round(float(roc_auc_score(y, scores)), 4)
+    for k in ks:
+        if k <= len(y):
+            pred = top_k_mask(scores, k, names).astype(int)
+            out[f"p@{k}"] = round(float(precision_score(y, pred, zero_division=0.0)), 4)
+    return out
