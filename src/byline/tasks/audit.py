@@ -29,10 +29,10 @@ import json
 import math
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.cluster.hierarchy import linkage
@@ -42,6 +42,9 @@ from byline.errors import BylineError
 from byline.model import PairwiseModel
 from byline.store.corpus import Corpus
 from byline.tasks.engine import BlockResult, SplitEngine
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 PAGE_FEATURES = ("top_cut_logit", "isolated_logit", "split", "outside_log", "size_log")
 PAPER_FEATURES = ("to_majority_logit", "best_to_majority_logit", "outside_majority", "page_logit")
@@ -286,6 +289,7 @@ class PageAudit:
     isolated_best_link: float
     explicit_ids: list[str]
     papers: list[PaperAudit]  # most likely misplaced first
+    decided_mentions: int = 0  # mentions a maintainer already assigned (decision store)
 
     def top_paper(self) -> PaperAudit | None:
         return self.papers[0] if self.papers else None
@@ -295,8 +299,14 @@ def _coauthor_slugs(corpus: Corpus, paper_id: str, position: int) -> set[str]:
     return {a.slug for a in corpus.papers[paper_id].authors if a.position != position}
 
 
-def audit_page(result: BlockResult, corpus: Corpus, calibration: Calibration) -> PageAudit:
-    """Scores and evidence of one page from its split result."""
+def audit_page(
+    result: BlockResult,
+    corpus: Corpus,
+    calibration: Calibration,
+    decided: Mapping[str, str] | None = None,
+) -> PageAudit:
+    """Scores and evidence of one page from its split result (``decided``: mention id ->
+    person a maintainer assigned it to; counted, the probabilities stay the model's)."""
     sig = page_signals(result)
     n = sig.n
     p_page = float(calibration.page_proba(sig.features)[0]) if n > 1 else 0.0
@@ -346,6 +356,7 @@ def audit_page(result: BlockResult, corpus: Corpus, calibration: Calibration) ->
         isolated_best_link=round(sig.isolated, 4),
         explicit_ids=sorted(ids),
         papers=papers,
+        decided_mentions=sum(m.mention_id in decided for m in result.mentions) if decided else 0,
     )
 
 
@@ -366,9 +377,10 @@ def audit_all(
     t0 = time.perf_counter()
     engine.prepare(todo, progress=lambda d, n: progress and progress("embed", d, n))
     t1 = time.perf_counter()
+    decided = engine.decisions.assigned if engine.decisions else None
     pages = []
     for i, slug in enumerate(todo):
-        pages.append(audit_page(engine.split_block(slug), engine.corpus, calibration))
+        pages.append(audit_page(engine.split_block(slug), engine.corpus, calibration, decided))
         if progress:
             progress("audit", i + 1, len(todo))
     ranked = rank_pages(pages)
@@ -395,6 +407,7 @@ PAGE_COLUMNS = (
     "isolated_mention",
     "isolated_best_link",
     "explicit_ids",
+    "decided_mentions",
     "top_papers",
 )
 PAPER_COLUMNS = (
@@ -430,6 +443,7 @@ def page_row(rank: int, page: PageAudit, top_papers: int = 3) -> dict[str, Any]:
         "isolated_mention": page.isolated_mention or "",
         "isolated_best_link": page.isolated_best_link,
         "explicit_ids": "; ".join(page.explicit_ids),
+        "decided_mentions": page.decided_mentions,
         "top_papers": "; ".join(
             f"{r.mention_id}:{r.p_wrong:.3f}" for r in page.papers[:top_papers]
         ),
@@ -463,6 +477,41 @@ def write_csv(pages: list[PageAudit], path: Path, papers_path: Path | None = Non
                         "year": r.year or "",
                     }
                 )
+
+
+def pages_table(pages: list[PageAudit], top: int) -> Table:
+    """The top pages as a Rich table."""
+    from rich.table import Table
+
+    shown = pages[:top] if top > 0 else pages
+    table = Table(
+        title=f"author pages most likely to conflate 2+ people (top {len(shown)} of {len(pages)})",
+        title_justify="left",
+    )
+    for col, just in (
+        ("#", "right"),
+        ("P(2+)", "right"),
+        ("name", "left"),
+        ("mentions", "right"),
+        ("inferred persons", "left"),
+        ("weakest link", "right"),
+        ("most likely misplaced paper", "left"),
+    ):
+        table.add_column(col, justify=just, overflow="fold")  # type: ignore[arg-type]
+    for rank, p in enumerate(shown, 1):
+        sizes = "+".join(str(c) for _, c in p.persons[:6]) + ("+…" if len(p.persons) > 6 else "")
+        first = p.top_paper()
+        suspect = f"{first.mention_id} ({first.p_wrong:.2f})" if first else "-"
+        table.add_row(
+            str(rank),
+            f"{p.p_conflated:.3f}",
+            f"{p.name} ({p.slug})",
+            str(p.mentions),
+            f"{len(p.persons)}: {sizes}",
+            f"{p.weakest_link:.3f} ({p.weakest_cut[0]}|{p.weakest_cut[1]})",
+            suspect,
+        )
+    return table
 
 
 def pages_json(pages: list[PageAudit], top: int, summary: dict[str, Any]) -> str:
