@@ -397,5 +397,62 @@ def export_cmd(
             out.print(f"  - {m['label']} {m['name']} (to {m['after']})", highlight=False)
 
 
+@app.command()
+def audit(
+    top: Annotated[int, typer.Option("--top", help="Pages shown (0: all)")] = 20,
+    csv_path: Annotated[
+        Path | None, typer.Option("--csv", help="Write every page, ranked, to this CSV")
+    ] = None,
+    papers_csv: Annotated[
+        Path | None, typer.Option("--papers-csv", help="Write every paper, ranked, to this CSV")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the top pages as JSON")] = False,
+    calibration: Annotated[
+        Path | None, typer.Option("--calibration", help="Audit calibration (default: shipped)")
+    ] = None,
+    db: DbOpt = None,
+    model: ModelOpt = None,
+) -> None:
+    """Rank author pages by P(they conflate 2+ people), and their papers by P(wrong person)."""
+    from byline.tasks.audit import (
+        Calibration,
+        audit_all,
+        model_fingerprint,
+        pages_json,
+        pages_table,
+        write_csv,
+    )
+
+    try:
+        cal = Calibration.load(calibration)
+        t = time.perf_counter()
+        engine = _engine(db, model)
+        load_seconds = round(time.perf_counter() - t, 1)
+        assert engine.model is not None
+        if cal.model_fingerprint and cal.model_fingerprint != model_fingerprint(engine.model):
+            console.print(
+                "[yellow]warning:[/yellow] the audit calibration was fitted for another "
+                "pairwise model; rerun `python bench/audit_bench.py fit`"
+            )
+        with _progress(not as_json) as cb:
+            pages, summary = audit_all(engine, cal, progress=cb)
+        summary["load_seconds"] = load_seconds
+        if csv_path or papers_csv:
+            write_csv(pages, csv_path or Path("audit-pages.csv"), papers_csv)
+    except BylineError as exc:
+        _fail(exc)
+    summary["pages_over_0.5"] = sum(p.p_conflated > 0.5 for p in pages)
+    if as_json:
+        sys.stdout.write(pages_json(pages, top, summary) + "\n")
+        return
+    out.print(pages_table(pages, top))
+    console.print(
+        f"{summary['pages']} pages, {summary['mentions']} mentions; "
+        f"{summary['pages_over_0.5']} pages with P(2+ people) > 0.5"
+        + (f"; written {csv_path or 'audit-pages.csv'}" if csv_path or papers_csv else "")
+        + (f" and {papers_csv}" if papers_csv else "")
+    )
+
+
 def main() -> None:  # pragma: no cover
     app()
