@@ -7,17 +7,16 @@ re-split only when a decision changed it (here or in another process sharing the
 
 from __future__ import annotations
 
-import math
 import threading
 from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz, process, utils
 from sqlalchemy import Engine, func, select
 
 from byline.errors import BylineError
-from byline.names import fold
+from byline.names import fold, name_slug
 from byline.store import schema as t
 from byline.store.decisions import (
     Decision,
@@ -30,7 +29,13 @@ from byline.store.decisions import (
     undo,
 )
 from byline.tasks.engine import BlockResult, SplitEngine, remember
-from byline.tasks.split import PaperRow, PersonSummary, display_names, resolve_name, summarize
+from byline.tasks.split import (
+    PaperRow,
+    PersonSummary,
+    UnknownName,
+    display_names,
+    summarize,
+)
 
 LOW = 0.5  # a paper below this confidence is flagged
 UNSURE = 0.8  # ... below this, marked as worth a look
@@ -100,6 +105,8 @@ class Review:
         self.engine.previous = dict(engine.previous)
         self.lock = threading.RLock()
         self.names = display_names(self.corpus)
+        self._slugs = list(self.names)
+        self._folded = [utils.default_process(self.names[s]) for s in self._slugs]
         self._cache: dict[str, tuple[int, BlockResult]] = {}
         self._terms: np.ndarray | None = None
         self.queue_source = ""
@@ -116,12 +123,24 @@ class Review:
         q = query.strip()
         if not q:
             return None, []
-        try:
-            return resolve_name(self.corpus, q), []
-        except BylineError:
-            pass
-        hits = process.extract(q, self.names, scorer=fuzz.WRatio, limit=limit)
-        return None, [(h[2], h[0], len(self.corpus.blocks[h[2]])) for h in hits]
+        exact = self._exact(q)
+        if exact:
+            return exact, []
+        hits = process.extract(
+            utils.default_process(q),
+            self._folded,
+            scorer=fuzz.WRatio,
+            processor=None,
+            limit=limit,
+        )
+        slugs = [self._slugs[h[2]] for h in hits]
+        return None, [(s, self.names[s], len(self.corpus.blocks[s])) for s in slugs]
+
+    def _exact(self, query: str) -> str | None:
+        for cand in (query, name_slug(query, "")):
+            if cand in self.corpus.blocks:
+                return cand
+        return None
 
     def _build_queue(self) -> dict[str, QueueRow]:
         """Names worth a maintainer's look, most likely conflated first.
@@ -170,16 +189,20 @@ class Review:
                 )
         else:
             self.queue_source = (
-                "block size x name frequency (run `byline split --all` for "
-                "the model's own uncertainty)"
+                "a prior: the papers the name would have by chance, first-name x last-name "
+                "frequency, capped by its size (run `byline split --all` for the model's own "
+                "uncertainty)"
             )
             stats = self.engine.stats
+            total = max(stats.mentions, 1)
             for slug, ms in self.corpus.blocks.items():
                 if len(ms) < 2:
                     continue
                 m = ms[0]
-                common = math.log1p(stats.first_count.get(fold(m.first), 0)) * math.log1p(
-                    stats.last_count.get(fold(m.last), 0)
+                chance = (
+                    stats.first_count.get(fold(m.first), 0)
+                    * stats.last_count.get(fold(m.last), 0)
+                    / total
                 )
                 queue[slug] = QueueRow(
                     slug,
@@ -187,7 +210,7 @@ class Review:
                     len(ms),
                     None,
                     0,
-                    round(len(ms) * common / 100, 3),
+                    round(min(float(len(ms)), chance), 3),
                     versions.get(slug, 0),
                 )
         return queue
@@ -204,22 +227,29 @@ class Review:
             if m.mention_id not in decided
         ]
         persons = len(set(result.keys))
+        score = round(sum(1.0 - c for c in open_) + persons - 1, 3)
+        old = self.queue.get(result.slug)
+        if old is not None and old.persons is None:  # ranked by the prior: keep its scale
+            score = old.score if open_ else 0.0
         self.queue[result.slug] = QueueRow(
             result.slug,
             self.names[result.slug],
             len(result.mentions),
             persons,
             sum(c < UNSURE for c in open_),
-            round(sum(1.0 - c for c in open_) + persons - 1, 3),
+            score,
             version,
         )
 
     # --- one name ---------------------------------------------------------------------------
 
-    def slug_of(self, slug: str) -> str:
-        if slug in self.corpus.blocks:
-            return slug
-        return resolve_name(self.corpus, slug)  # raises UnknownName with suggestions
+    def slug_of(self, query: str) -> str:
+        """The block slug of a slug or name; UnknownName with the closest names otherwise."""
+        exact = self._exact(query.strip())
+        if exact:
+            return exact
+        hits = self.search(query, limit=5)[1]
+        raise UnknownName(query, [f"{name} ({slug})" for slug, name, _ in hits])
 
     def split(self, slug: str) -> tuple[int, BlockResult]:
         """The current split of ``slug``, re-computed only when its decisions changed."""
