@@ -398,6 +398,53 @@ def export_cmd(
 
 
 @app.command()
+def merge(
+    name: Annotated[
+        str | None, typer.Option("--name", help="Only candidates involving this name")
+    ] = None,
+    top: Annotated[int, typer.Option("--top", help="Show the N best candidates")] = 20,
+    apply: Annotated[
+        bool, typer.Option("--apply", help="Record the accepted ones (shown) as decisions")
+    ] = False,
+    known: Annotated[
+        bool, typer.Option("--include-known", help="Also pairs the registry already links")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+    actor: Annotated[str, typer.Option(help="Who decides (recorded with --apply)")] = "cli",
+    db: DbOpt = None,
+    model: ModelOpt = None,
+) -> None:
+    """One person behind different names: ranked merge candidates with evidence."""
+    from dataclasses import asdict
+
+    from byline.tasks.merge import MergeModel, candidates_table, merge_report
+
+    try:
+        engine = _engine(db, model)
+        with _progress(not as_json) as cb:
+            cands, written = merge_report(
+                engine, MergeModel.load(), name, top, known, apply, actor, progress=cb
+            )
+    except BylineError as exc:
+        _fail(exc)
+    if as_json:
+        data = {
+            "candidates": [c.to_json() for c in cands],
+            "decisions": [asdict(d) for d in written],
+        }
+        sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+        return
+    if not engine.previous:
+        console.print("no stored predictions: units are whole names (run `split --all` first)")
+    out.print(candidates_table(cands))
+    accepted = sum(c.accept for c in cands)
+    if apply:
+        console.print(f"recorded {len(written)} assign decisions for {accepted} accepted merges")
+    else:
+        console.print(f"{accepted} of {len(cands)} shown are accepted; --apply records them")
+
+
+@app.command()
 def audit(
     top: Annotated[int, typer.Option("--top", help="Pages shown (0: all)")] = 20,
     csv_path: Annotated[
