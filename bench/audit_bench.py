@@ -5,6 +5,7 @@
     .venv/bin/python bench/audit_bench.py eval --split dev
     .venv/bin/python bench/audit_bench.py eval --split test   # once, after tuning on dev
     .venv/bin/python bench/audit_bench.py library        # whole-library audit, timed
+    .venv/bin/python bench/audit_bench.py overhead       # split vs audit scoring, 1 page in 10
 
 Protocol (DEVELOPERS.md): pages are exact-name blocks; before scoring, the gold (``id=``,
 ``orcid=``) of every scored mention is hidden (``Corpus.masked``, as ``byline eval`` does
@@ -391,6 +392,23 @@ def cmd_library(args: argparse.Namespace) -> None:
     print("\n".join(lines))
 
 
+def cmd_overhead(args: argparse.Namespace) -> None:
+    """What the audit adds to the split, on every 10th page of the library (sorted slugs)."""
+    store = connect(args.db, create=False)
+    engine = SplitEngine(load_corpus(store), PairwiseModel.load(), store)
+    slugs = sorted(engine.corpus.blocks)[::10]
+    pages, timings = audit_all(engine, Calibration.load(args.calibration), slugs)
+    share = timings["scoring_seconds"] / max(timings["split_seconds"], 1e-9)
+    res = {
+        "command": "python bench/audit_bench.py overhead",
+        "sample": "every 10th page of the library, sorted by slug",
+        "timings": timings,
+        "scoring_over_split": round(share, 3),
+    }
+    (RESULTS / "audit-overhead.json").write_text(json.dumps(res, indent=2) + "\n")
+    print(json.dumps(res, indent=2))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--db", default=None, help="store URL (default: BYLINE_DB)")
@@ -401,8 +419,11 @@ def main() -> None:
     e = sub.add_parser("eval")
     e.add_argument("--split", choices=("dev", "test"), required=True)
     sub.add_parser("library")
+    sub.add_parser("overhead")
     args = ap.parse_args()
-    {"fit": cmd_fit, "eval": cmd_eval, "library": cmd_library}[args.cmd](args)
+    {"fit": cmd_fit, "eval": cmd_eval, "library": cmd_library, "overhead": cmd_overhead}[args.cmd](
+        args
+    )
 
 
 if __name__ == "__main__":
