@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -10,8 +9,10 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 
-from byline.errors import BylineError
 from byline.features.pairwise import FEATURES
+from byline.model.booster import fit_booster, load_booster, predict, save_booster
+
+_HOW = "run `byline train` to build one"
 
 PARAMS: dict[str, Any] = {
     "objective": "binary",
@@ -49,24 +50,14 @@ class PairwiseModel:
     def fit(
         self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
     ) -> PairwiseModel:
-        if len(np.unique(y)) < 2:
-            raise BylineError("training needs both same-person and different-person pairs")
-        params = dict(
-            PARAMS, seed=self.seed, bagging_seed=self.seed, feature_fraction_seed=self.seed
+        self.booster = fit_booster(
+            X, y, FEATURES, PARAMS, self.seed, self.num_rounds, sample_weight
         )
-        data = lgb.Dataset(
-            X, label=y, weight=sample_weight, feature_name=list(FEATURES), free_raw_data=True
-        )
-        self.booster = lgb.train(params, data, num_boost_round=self.num_rounds)
         return self
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """P(same person) for each row of a feature matrix."""
-        if self.booster is None:
-            raise BylineError("the pairwise model is not trained; run `byline train`")
-        if len(X) == 0:
-            return np.zeros(0, dtype=np.float32)
-        return np.asarray(self.booster.predict(X, num_threads=1), dtype=np.float32)
+        return predict(self.booster, X, _HOW)
 
     def feature_importance(self) -> dict[str, float]:
         assert self.booster is not None
@@ -74,10 +65,6 @@ class PairwiseModel:
         return {n: float(g) for n, g in zip(FEATURES, gains, strict=True)}
 
     def save(self, path: str | Path) -> None:
-        assert self.booster is not None
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.booster.save_model(str(path))
         meta = {
             "threshold": self.threshold,
             "link_threshold": self.link_threshold,
@@ -87,22 +74,13 @@ class PairwiseModel:
             "features": list(FEATURES),
             "info": self.info,
         }
-        path.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n")
+        save_booster(path, self.booster, meta)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> PairwiseModel:
-        path = Path(path) if path else default_model_path()
-        meta_path = path.with_suffix(".json")
-        if not path.exists() or not meta_path.exists():
-            raise BylineError(f"no model at {path}; run `byline train` to build one")
-        meta = json.loads(meta_path.read_text())
-        if meta.get("features") != list(FEATURES):
-            raise BylineError(
-                f"{path} was trained on other features than this byline computes; "
-                "run `byline train` again"
-            )
+        booster, meta = load_booster(Path(path) if path else default_model_path(), FEATURES, _HOW)
         return cls(
-            booster=lgb.Booster(model_file=str(path)),
+            booster=booster,
             threshold=float(meta["threshold"]),
             link_threshold=meta.get("link_threshold"),
             version=str(meta["version"]),

@@ -35,7 +35,6 @@ chain A-B-C ends under one key, never joining two units of one name or two expli
 
 from __future__ import annotations
 
-import json
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
@@ -50,6 +49,7 @@ from sqlalchemy import Engine
 from byline.errors import BylineError
 from byline.features.pairwise import FEATURES as PAIR_FEATURES
 from byline.features.pairwise import block_features
+from byline.model.booster import fit_booster, load_booster, predict, save_booster
 from byline.name_variants import KIND_TEXT, NameMatch, blocking_keys, compare_names
 from byline.names import fold, has_han
 from byline.sources.records import Mention, Paper, Person
@@ -469,6 +469,9 @@ MERGE_PARAMS: dict[str, Any] = {
 }
 
 
+_HOW = "build one with `python bench/merge_bench.py`"
+
+
 @dataclass
 class MergeModel:
     """P(two units are one person) from pair features, and the threshold to accept."""
@@ -481,30 +484,13 @@ class MergeModel:
     info: dict[str, Any] = field(default_factory=dict)
 
     def fit(self, X: np.ndarray, y: np.ndarray) -> MergeModel:
-        if len(np.unique(y)) < 2:
-            raise BylineError("merge training needs both same-person and other pairs")
-        params = dict(
-            MERGE_PARAMS,
-            seed=self.seed,
-            bagging_seed=self.seed,
-            feature_fraction_seed=self.seed,
-        )
-        data = lgb.Dataset(X, label=y, feature_name=list(MERGE_FEATURES), free_raw_data=True)
-        self.booster = lgb.train(params, data, num_boost_round=self.num_rounds)
+        self.booster = fit_booster(X, y, MERGE_FEATURES, MERGE_PARAMS, self.seed, self.num_rounds)
         return self
 
     def predict(self, X: np.ndarray) -> np.ndarray:
-        if self.booster is None:
-            raise BylineError("the merge model is not trained; run bench/merge_bench.py")
-        if len(X) == 0:
-            return np.zeros(0, dtype=np.float32)
-        return np.asarray(self.booster.predict(X, num_threads=1), dtype=np.float32)
+        return predict(self.booster, X, _HOW)
 
     def save(self, path: str | Path) -> None:
-        assert self.booster is not None
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        self.booster.save_model(str(path))
         meta = {
             "threshold": self.threshold,
             "version": self.version,
@@ -513,24 +499,14 @@ class MergeModel:
             "features": list(MERGE_FEATURES),
             "info": self.info,
         }
-        path.with_suffix(".json").write_text(json.dumps(meta, indent=2) + "\n")
+        save_booster(path, self.booster, meta)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> MergeModel:
         path = Path(path) if path else default_merge_model_path()
-        meta_path = path.with_suffix(".json")
-        if not path.exists() or not meta_path.exists():
-            raise BylineError(
-                f"no merge model at {path}; build one with `python bench/merge_bench.py`"
-            )
-        meta = json.loads(meta_path.read_text())
-        if meta.get("features") != list(MERGE_FEATURES):
-            raise BylineError(
-                f"{path} was trained on other merge features than this byline computes; "
-                "run `python bench/merge_bench.py` again"
-            )
+        booster, meta = load_booster(path, MERGE_FEATURES, _HOW)
         return cls(
-            booster=lgb.Booster(model_file=str(path)),
+            booster=booster,
             threshold=float(meta["threshold"]),
             version=str(meta["version"]),
             seed=int(meta.get("seed", 0)),
