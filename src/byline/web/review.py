@@ -145,9 +145,11 @@ class Review:
     def _build_queue(self) -> dict[str, QueueRow]:
         """Names worth a maintainer's look, most likely conflated first.
 
-        With stored predictions (``byline split --all``): the expected number of misplaced
-        papers, sum(1 - confidence) over undecided mentions, plus one per extra predicted
-        person. Without: a prior, block size times how common the name's parts are.
+        Both orders are weighted by how likely the name is shared by chance (``_shared``),
+        so one prolific author with a rare name does not outrank a common name. With stored
+        predictions (``byline split --all``): the model's uncertainty, sum(1 - confidence)
+        over undecided mentions plus one per extra predicted person. Without: the papers
+        the name would have by chance, capped by its size.
         """
         with self.store.connect() as conn:
             n_pred = conn.execute(select(func.count()).select_from(t.predictions)).scalar() or 0
@@ -165,7 +167,10 @@ class Review:
         decided = self.engine.decisions.assigned if self.engine.decisions else {}
         queue: dict[str, QueueRow] = {}
         if rows:
-            self.queue_source = "stored predictions"
+            self.queue_source = (
+                "the stored predictions' uncertainty (sum of 1 - confidence, plus one per extra "
+                "person), weighted by how likely the name is shared by chance"
+            )
             persons: dict[str, set[str]] = {}
             doubt: Counter[str] = Counter()
             unsure: Counter[str] = Counter()
@@ -184,7 +189,19 @@ class Review:
                     n,
                     len(ps),
                     unsure[slug],
-                    round(doubt[slug] + len(ps) - 1, 3),
+                    round((doubt[slug] + len(ps) - 1) * self._shared(slug), 3),
+                    versions.get(slug, 0),
+                )
+            missing = [s for s, ms in self.corpus.blocks.items() if len(ms) > 1 and s not in queue]
+            for slug in missing:  # names ingested after the last `split --all`: the prior
+                n = len(self.corpus.blocks[slug])
+                queue[slug] = QueueRow(
+                    slug,
+                    self.names[slug],
+                    n,
+                    None,
+                    0,
+                    round(n * self._shared(slug), 3),
                     versions.get(slug, 0),
                 )
         else:
@@ -193,27 +210,32 @@ class Review:
                 "frequency, capped by its size (run `byline split --all` for the model's own "
                 "uncertainty)"
             )
-            stats = self.engine.stats
-            total = max(stats.mentions, 1)
             for slug, ms in self.corpus.blocks.items():
                 if len(ms) < 2:
                     continue
-                m = ms[0]
-                chance = (
-                    stats.first_count.get(fold(m.first), 0)
-                    * stats.last_count.get(fold(m.last), 0)
-                    / total
-                )
                 queue[slug] = QueueRow(
                     slug,
                     self.names[slug],
                     len(ms),
                     None,
                     0,
-                    round(min(float(len(ms)), chance), 3),
+                    round(len(ms) * self._shared(slug), 3),
                     versions.get(slug, 0),
                 )
         return queue
+
+    def _shared(self, slug: str) -> float:
+        """How likely the name is shared: the papers it would have by chance (first-name x
+        last-name frequency over all mentions) over its papers, at most 1."""
+        stats = self.engine.stats
+        ms = self.corpus.blocks[slug]
+        m = ms[0]
+        chance = (
+            stats.first_count.get(fold(m.first), 0)
+            * stats.last_count.get(fold(m.last), 0)
+            / max(stats.mentions, 1)
+        )
+        return min(1.0, chance / len(ms))
 
     def queue_page(self, page: int = 0, size: int = 50) -> tuple[list[QueueRow], int]:
         rows = sorted(self.queue.values(), key=lambda r: (-r.score, r.slug))
@@ -227,7 +249,7 @@ class Review:
             if m.mention_id not in decided
         ]
         persons = len(set(result.keys))
-        score = round(sum(1.0 - c for c in open_) + persons - 1, 3)
+        score = round((sum(1.0 - c for c in open_) + persons - 1) * self._shared(result.slug), 3)
         old = self.queue.get(result.slug)
         if old is not None and old.persons is None:  # ranked by the prior: keep its scale
             score = old.score if open_ else 0.0
