@@ -183,3 +183,76 @@ def test_assign_keys_prefers_decisions_then_ids_then_majority_of_last_run(store)
     state.assigned["W19-3212#1"] = "chosen"
     keys = assign_keys(SLUG, [g1, g2, g3], corpus, decisions=state, previous=previous)
     assert keys[1] == "chosen" and keys[0] == "old-a"
+
+
+def test_record_many_is_all_or_nothing(store) -> None:  # type: ignore[no-untyped-def]
+    from byline.store.decisions import Planned, record_many
+
+    done = record_many(
+        store,
+        slug=SLUG,
+        items=[
+            Planned("assign", A_ONLY[:2], "p-new", "split off", ("Jiarui", "Fenwick")),
+            Planned("not_person", A_ONLY[:2], "p-old"),
+        ],
+        actor="ann",
+        expected_version=0,
+    )
+    assert [d.version for d in done] == [1, 2] and name_version(store, SLUG) == 2
+    # the second item is invalid: the first must not be stored either
+    with pytest.raises(BylineError, match="person key"):
+        record_many(
+            store,
+            slug=SLUG,
+            items=[Planned("assign", B_ONLY, "p2"), Planned("assign", B_ONLY, "")],
+            expected_version=2,
+        )
+    # a crash between the writes of one batch leaves the store as it was
+    import byline.store.decisions as dec
+
+    calls = iter([False, True])
+    real_now = dec._now
+
+    def crashing_now() -> str:
+        if next(calls):
+            raise RuntimeError("disk full")
+        return real_now()
+
+    dec_now, dec._now = dec._now, crashing_now
+    try:
+        with pytest.raises(RuntimeError):
+            record_many(
+                store,
+                slug=SLUG,
+                items=[Planned("assign", B_ONLY, "p2"), Planned("confirm", B_ONLY, "p2")],
+                expected_version=2,
+            )
+    finally:
+        dec._now = dec_now
+    assert name_version(store, SLUG) == 2
+    assert "p2" not in decided_state(store).assigned.values()
+    # a stale version refuses the whole batch
+    with pytest.raises(StaleVersion):
+        record_many(store, slug=SLUG, items=[Planned("assign", B_ONLY, "p2")], expected_version=1)
+    assert name_version(store, SLUG) == 2
+    assert set(decided_state(store).assigned) == set(A_ONLY[:2])
+
+
+def test_the_latest_display_name_wins(store) -> None:  # type: ignore[no-untyped-def]
+    record(
+        store,
+        slug=SLUG,
+        kind="assign",
+        mention_ids=A_ONLY,
+        person="p",
+        display_name=("J.", "Fenwick"),
+    )
+    record(
+        store,
+        slug=SLUG,
+        kind="confirm",
+        mention_ids=A_ONLY,
+        person="p",
+        display_name=("Jiarui", "Fenwick"),
+    )
+    assert decided_state(store).names["p"] == ("Jiarui", "Fenwick")

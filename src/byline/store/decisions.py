@@ -150,6 +150,78 @@ def _bump(conn: Connection, slug: str, expected: int | None) -> int:
     return new
 
 
+@dataclass(frozen=True)
+class Planned:
+    """One decision of a batch written by :func:`record_many`."""
+
+    kind: str
+    mention_ids: tuple[str, ...] | list[str]
+    person: str
+    note: str = ""
+    display_name: tuple[str, str] | None = None
+
+
+def _check(kind: str, ids: tuple[str, ...], person: str | None) -> None:
+    if kind not in ("assign", "confirm", "not_person"):
+        raise BylineError(f"unknown decision kind {kind!r}; use assign, confirm or not_person")
+    if not ids:
+        raise BylineError("a decision needs at least one mention")
+    if not person:
+        raise BylineError(f"a {kind} decision needs a person key")
+
+
+def record_many(
+    engine: Engine,
+    *,
+    slug: str,
+    items: Iterable[Planned],
+    actor: str = "cli",
+    model_version: str = "",
+    expected_version: int | None = None,
+) -> list[Decision]:
+    """Store several decisions on one name in ONE transaction: all of them or none.
+
+    A maintainer's single action may need several decisions (a new person from some papers
+    is an ``assign`` plus a ``not_person`` against the group they left); a crash or a
+    concurrent writer between them must not leave half of the action stored.
+    """
+    planned = [
+        Planned(i.kind, tuple(sorted(set(i.mention_ids))), i.person, i.note, i.display_name)
+        for i in items
+    ]
+    for i in planned:
+        _check(i.kind, tuple(i.mention_ids), i.person)
+    if not planned:
+        raise BylineError("nothing to record")
+    out: list[Decision] = []
+    with engine.begin() as conn:
+        expected = expected_version
+        for i in planned:
+            version = _bump(conn, slug, expected)
+            expected = version
+            res = conn.execute(
+                insert(t.decisions).values(
+                    slug=slug,
+                    kind=i.kind,
+                    mention_ids=list(i.mention_ids),
+                    person=i.person,
+                    display_first=i.display_name[0] if i.display_name else None,
+                    display_last=i.display_name[1] if i.display_name else None,
+                    actor=actor,
+                    created_at=_now(),
+                    model_version=model_version,
+                    note=i.note,
+                    target=None,
+                    version=version,
+                )
+            )
+            row = conn.execute(
+                select(t.decisions).where(t.decisions.c.id == res.inserted_primary_key[0])
+            ).one()
+            out.append(_row_to_decision(row, set()))
+    return out
+
+
 def record(
     engine: Engine,
     *,
@@ -165,33 +237,17 @@ def record(
 ) -> Decision:
     """Store one decision in its own transaction and return it."""
     ids = tuple(sorted(set(mention_ids)))
-    if kind not in ("assign", "confirm", "not_person"):
-        raise BylineError(f"unknown decision kind {kind!r}; use assign, confirm or not_person")
-    if not ids:
-        raise BylineError("a decision needs at least one mention")
-    if not person:
-        raise BylineError(f"a {kind} decision needs a person key")
-    with engine.begin() as conn:
-        version = _bump(conn, slug, expected_version)
-        res = conn.execute(
-            insert(t.decisions).values(
-                slug=slug,
-                kind=kind,
-                mention_ids=list(ids),
-                person=person,
-                display_first=display_name[0] if display_name else None,
-                display_last=display_name[1] if display_name else None,
-                actor=actor,
-                created_at=_now(),
-                model_version=model_version,
-                note=note,
-                target=None,
-                version=version,
-            )
-        )
-        did = res.inserted_primary_key[0]
-        row = conn.execute(select(t.decisions).where(t.decisions.c.id == did)).one()
-    return _row_to_decision(row, set())
+    _check(kind, ids, person)
+    assert person is not None
+    (d,) = record_many(
+        engine,
+        slug=slug,
+        items=[Planned(kind, ids, person, note, display_name)],
+        actor=actor,
+        model_version=model_version,
+        expected_version=expected_version,
+    )
+    return d
 
 
 def undo(
@@ -257,7 +313,7 @@ def decided_state(engine: Engine) -> DecidedState:
     for d in decisions:
         assert d.person is not None
         row = rows[d.id]
-        if row.display_last is not None and d.person not in state.names:
+        if row.display_last is not None:  # the latest name given wins (a name change)
             state.names[d.person] = (row.display_first or "", row.display_last)
         if d.kind in ("assign", "confirm"):
             for m in d.mention_ids:

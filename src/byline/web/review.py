@@ -20,12 +20,13 @@ from byline.names import fold, name_slug
 from byline.store import schema as t
 from byline.store.decisions import (
     Decision,
+    Planned,
     StaleVersion,
     decided_state,
     history,
     name_version,
     new_person_key,
-    record,
+    record_many,
     undo,
 )
 from byline.tasks.engine import BlockResult, SplitEngine, remember
@@ -450,23 +451,17 @@ class Review:
                     )
             # the keys the maintainer saw are the ones "not this person" refers to
             self._remember(current)
-            done: list[Decision] = []
-            expected = version
-            for kind, mids, who, names, text in plan:
-                d = record(
-                    self.store,
-                    slug=slug,
-                    kind=kind,
-                    mention_ids=mids,
-                    person=who,
-                    actor=actor,
-                    model_version=self.model_version,
-                    note=text,
-                    expected_version=expected,
-                    display_name=names,
-                )
-                expected = d.version
-                done.append(d)
+            # one transaction: the whole action is stored, or nothing of it
+            done = record_many(
+                self.store,
+                slug=slug,
+                items=[
+                    Planned(kind, mids, who, text, names) for kind, mids, who, names, text in plan
+                ],
+                actor=actor,
+                model_version=self.model_version,
+                expected_version=version,
+            )
             self._after(slug)
         return done
 
