@@ -256,3 +256,29 @@ def test_the_latest_display_name_wins(store) -> None:  # type: ignore[no-untyped
         display_name=("Jiarui", "Fenwick"),
     )
     assert decided_state(store).names["p"] == ("Jiarui", "Fenwick")
+
+
+def test_a_mention_assigned_to_an_id_joins_that_ids_mentions(store) -> None:  # type: ignore[no-untyped-def]
+    """Moving one paper to an explicit-id person needs no expansion to the person's papers:
+    the decided mention counts as carrying that id."""
+
+    class _Apart(PairwiseModel):
+        def predict_proba(self, X: np.ndarray) -> np.ndarray:  # type: ignore[override]
+            return np.full(len(X), 0.01, dtype=np.float32)  # the model keeps everyone apart
+
+    record(
+        store,
+        slug=SLUG,
+        kind="assign",
+        mention_ids=["W19-3212#1"],
+        person="jiarui-fenwick-tsinghua",
+    )
+    model = _Apart(threshold=0.5, link_threshold=0.98)
+    engine = SplitEngine(
+        load_corpus(store), model, store, use_embeddings=False, decisions=decided_state(store)
+    )
+    res = engine.split_block(SLUG)
+    key = dict(zip((m.mention_id for m in res.mentions), res.keys, strict=True))
+    # 2024.acl-long.2#1 carries id=jiarui-fenwick-tsinghua in the XML
+    assert key["W19-3212#1"] == key["2024.acl-long.2#1"] == "jiarui-fenwick-tsinghua"
+    assert key["2024.acl-long.1#0"] != "jiarui-fenwick-tsinghua"

@@ -59,14 +59,21 @@ def evidence_constraints(
     orcids: list[str | None] = []
     for i, m in enumerate(mentions):
         pid = m.person_id if m.person_id and not corpus.is_catch_all(m.person_id) else None
-        if m.mention_id in decided or (
-            decisions and pid and pid in decisions.excluded.get(m.mention_id, ())
-        ):
-            pid = None  # the maintainer's word replaces this mention's own evidence
-            if m.mention_id in decided:
-                ids.append(None)
-                orcids.append(None)
-                continue
+        if m.mention_id in decided:
+            # The maintainer's word replaces the mention's own evidence: it now carries the
+            # decided person as its id (must-linked with that person's other mentions,
+            # kept apart from other ids), and its own id/ORCID no longer count.
+            pid = decided[m.mention_id]
+            ids.append(pid)
+            orcids.append(None)
+            key = f"id:{pid}"
+            if key in first_with:
+                c.must.append((first_with[key], i))
+            else:
+                first_with[key] = i
+            continue
+        if decisions and pid and pid in decisions.excluded.get(m.mention_id, ()):
+            pid = None
         if pid is None and m.orcid is None:
             ids.append(None)
             orcids.append(None)
