@@ -192,7 +192,7 @@ def xml_mentions() -> dict[str, str]:
 @pytest.fixture(scope="module")
 def preds(db: str, tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
     out = tmp_path_factory.mktemp("preds") / "preds.jsonl"
-    res = invoke("split", "--all", "--out", str(out), "--db", db)
+    res = invoke("split", "--all", "--out", str(out), "--db", db, "--workers", "2")
     assert res.exit_code == 0, res.output
     assert not out.with_name(out.name + ".part").exists()
     return [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
@@ -253,8 +253,10 @@ def test_preds_person_keys(preds: list[dict[str, Any]]) -> None:
 
 
 def test_preds_are_deterministic(db: str, preds: list[dict[str, Any]], tmp_path: Path) -> None:
+    """The same file again, whether the blocks are split in worker processes (the
+    default, one per core) or in this one."""
     out = tmp_path / "again.jsonl"
-    res = invoke("split", "--all", "--out", str(out), "--db", db)
+    res = invoke("split", "--all", "--out", str(out), "--db", db, "--workers", "1")
     assert res.exit_code == 0, res.output
     assert [json.loads(x) for x in out.read_text().splitlines()] == preds
 

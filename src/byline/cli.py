@@ -149,6 +149,10 @@ def split(
     all_: Annotated[bool, typer.Option("--all", help="Split every name of the library")] = False,
     out_path: Annotated[Path | None, typer.Option("--out", help="JSONL output for --all")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option(help="Processes for --all (default: one per CPU core)", min=1),
+    ] = None,
     db: DbOpt = None,
     model: ModelOpt = None,
 ) -> None:
@@ -167,7 +171,7 @@ def split(
             target = out_path or Path("preds.jsonl")
             t = time.perf_counter()
             with _progress(not as_json) as cb:
-                counts = split_all(engine, target, progress=cb)
+                counts = split_all(engine, target, progress=cb, workers=workers)
             counts["load_seconds"] = load_seconds
             counts["seconds"] = round(time.perf_counter() - t, 1)
             if as_json:
