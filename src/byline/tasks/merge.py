@@ -38,7 +38,7 @@ from __future__ import annotations
 import math
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -325,16 +325,8 @@ def cross_probabilities(
             variant=m.variant,
         )
         p = corpus.papers[m.paper_id]
-        papers[m.paper_id] = Paper(
-            paper_id=p.paper_id,
-            title=p.title,
-            year=p.year,
-            venues=p.venues,
-            booktitle=p.booktitle,
-            abstract=p.abstract,
-            language=p.language,
-            source=p.source,
-            authors=[r if x.position == m.position else x for x in p.authors],
+        papers[m.paper_id] = replace(
+            p, authors=[r if x.position == m.position else x for x in p.authors]
         )
         renamed.append(r)
     ms = list(a) + renamed
