@@ -27,6 +27,8 @@ from byline.cli import app
 r = CliRunner().invoke(app, sys.argv[1:], catch_exceptions=False)
 sys.stdout.write(r.stdout)
 print(json.dumps({"__peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
+                  "__worker_peak_rss_mb":
+                      resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024,
                   "__exit": r.exit_code}))
 """
 
@@ -51,6 +53,9 @@ def stage(name: str, args: list[str], env: dict[str, str]) -> dict:
         "stage": name,
         "wall_seconds": round(wall, 1),
         "peak_rss_mb": tail["__peak_rss_mb"],
+        # split --all forks worker processes: the largest one's peak (pages it shares
+        # with the parent are counted in both)
+        "worker_peak_rss_mb": tail.get("__worker_peak_rss_mb", 0),
         "report": report,
     }
     print(json.dumps(row), flush=True)
