@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 
 from sqlalchemy import Engine, delete, insert, select
 
@@ -54,14 +54,3 @@ def load_predictions(engine: Engine, slugs: Iterable[str] | None = None) -> dict
         for i in range(0, len(wanted), 500):
             out.update(conn.execute(q.where(t.predictions.c.slug.in_(wanted[i : i + 500]))).all())
         return out
-
-
-def predicted_confidence(engine: Engine, slug: str) -> Mapping[str, float]:
-    with engine.connect() as conn:
-        return dict(
-            conn.execute(
-                select(t.predictions.c.mention_id, t.predictions.c.confidence).where(
-                    t.predictions.c.slug == slug
-                )
-            ).all()
-        )
