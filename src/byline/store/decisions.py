@@ -131,11 +131,23 @@ def _decisions(conn: Connection, slug: str | None = None) -> list[Decision]:
     return [_row_to_decision(r, undone) for r in rows]
 
 
-def _bump(conn: Connection, slug: str, expected: int | None) -> int:
+def _check_version(conn: Connection, slug: str, expected: int | None) -> int:
     current = _current_version(conn, slug)
     if expected is not None and expected != current:
         since = [d for d in _decisions(conn, slug) if d.version > expected]
         raise StaleVersion(slug, expected, current, since)
+    return current
+
+
+def check_version(engine: Engine, slug: str, expected: int) -> None:
+    """Raise :class:`StaleVersion` (with the decisions since) unless ``slug`` is still at
+    version ``expected``."""
+    with engine.connect() as conn:
+        _check_version(conn, slug, expected)
+
+
+def _bump(conn: Connection, slug: str, expected: int | None) -> int:
+    current = _check_version(conn, slug, expected)
     new = current + 1
     if current == 0:
         conn.execute(insert(t.name_versions).values(slug=slug, version=new))

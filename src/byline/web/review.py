@@ -21,7 +21,7 @@ from byline.store import schema as t
 from byline.store.decisions import (
     Decision,
     Planned,
-    StaleVersion,
+    check_version,
     decided_state,
     history,
     name_version,
@@ -386,7 +386,7 @@ class Review:
             raise BadRequest(f"{foreign[0]} is not a paper of {self.names[slug]}")
         note = note.strip()
         with self.lock:
-            self._check_version(slug, version)
+            check_version(self.store, slug, version)
             _, current = self.split(slug)
             key_of = dict(zip((m.mention_id for m in current.mentions), current.keys, strict=True))
             members: dict[str, list[str]] = {}
@@ -465,12 +465,6 @@ class Review:
             self._after(slug)
         return done
 
-    def _check_version(self, slug: str, version: int) -> None:
-        current = name_version(self.store, slug)
-        if current != version:
-            since = [d for d in history(self.store, slug) if d.version > version]
-            raise StaleVersion(slug, version, current, since)
-
     def undo(self, slug: str, decision_id: int, *, version: int, actor: str) -> Decision:
         if not actor.strip():
             raise BadRequest("say who you are (the name stored with the decision)")
@@ -478,7 +472,7 @@ class Review:
         if decision_id not in mine:
             raise BadRequest(f"decision #{decision_id} is not one of {self.names[slug]}")
         with self.lock:
-            self._check_version(slug, version)
+            check_version(self.store, slug, version)
             d = undo(self.store, decision_id, actor=actor.strip(), expected_version=version)
             self._after(slug)
         return d
