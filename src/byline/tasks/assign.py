@@ -532,19 +532,7 @@ def _assign_name(
             mean, mx, _ = scores[gi]
             conf = 1.0 if rule[0] != "model" else mean
             ev = _evidence(a, m, paper, groups, scores, gi, rule, model, old, cross[i], k, spans)
-            out.append(
-                Assignment(
-                    m.paper_id,
-                    paper.title,
-                    m.position,
-                    m.full_name,
-                    slug,
-                    groups[gi].key,
-                    False,
-                    conf,
-                    ev,
-                )
-            )
+            person, is_new = groups[gi].key, False
         else:
             best = max(
                 (max(s[0], s[1] if s[1] >= (model.link_threshold or 2) else 0.0) for s in scores),
@@ -573,19 +561,12 @@ def _assign_name(
                 spans,
                 mates,
             )
-            out.append(
-                Assignment(
-                    m.paper_id,
-                    paper.title,
-                    m.position,
-                    m.full_name,
-                    slug,
-                    key_of_new[i],
-                    True,
-                    1.0 - best,
-                    ev,
-                )
+            person, is_new, conf = key_of_new[i], True, 1.0 - best
+        out.append(
+            Assignment(
+                m.paper_id, paper.title, m.position, m.full_name, slug, person, is_new, conf, ev
             )
+        )
     return out
 
 
