@@ -392,23 +392,27 @@ class _Planner:
                 self.touched.add(o)
             elif old and b != AMBIGUOUS:
                 # an implicit person (no registry entry) must now be named to keep its papers
-                reg.add(
-                    Entry(
-                        pid=b,
-                        names=[(s.first or None, s.last)],
-                        comment=CATCH_ALL_COMMENT,
-                        catch_all=True,
-                        new=True,
-                    )
-                )
+                self._add_catch_all(b, s)
                 self.ids[k] = b
-                self.touched.add(b)
             else:
                 raise BylineError(
                     f"{s.label} ({s.full_name}) would move from {b} to {o}, and this layout "
                     "has no way to keep it; decide about it too"
                 )
         return changed
+
+    def _add_catch_all(self, pid: str, s: NameSpec) -> None:
+        """A new "May refer to several people" entry for the name of ``s``."""
+        self.registry.add(
+            Entry(
+                pid=pid,
+                names=[(s.first or None, s.last)],
+                comment=CATCH_ALL_COMMENT,
+                catch_all=True,
+                new=True,
+            )
+        )
+        self.touched.add(pid)
 
     def _catch_all_for(self, s: NameSpec, ex: set[str]) -> str:
         """Nov 2025 layout: the catch-all id a mention that is none of ``ex`` can carry."""
@@ -418,16 +422,7 @@ class _Planner:
             if reg.entries[pid].catch_all and pid not in ex:
                 return pid
         if slug not in reg.entries and slug not in ex:
-            reg.add(
-                Entry(
-                    pid=slug,
-                    names=[(s.first or None, s.last)],
-                    comment=CATCH_ALL_COMMENT,
-                    catch_all=True,
-                    new=True,
-                )
-            )
-            self.touched.add(slug)
+            self._add_catch_all(slug, s)
             return slug
         raise BylineError(
             f"{s.label}: the Nov 2025 layout cannot say that {s.full_name} is not "
