@@ -112,19 +112,12 @@ def _decision_constraints(
     previous: Mapping[str, str],
     c: Constraints,
 ) -> None:
-    by_person: dict[str, list[int]] = {}
-    for i, m in enumerate(mentions):
-        p = decisions.assigned.get(m.mention_id)
-        if p is not None:
-            by_person.setdefault(p, []).append(i)
-    for idx in by_person.values():
-        c.must.extend((idx[0], j) for j in idx[1:])
-    heads = [idx[0] for idx in by_person.values()]
-    c.cannot.extend((a, b) for ai, a in enumerate(heads) for b in heads[ai + 1 :])
+    """Cannot-links of "not this person" decisions. (Assigned mentions need nothing here:
+    they carry the decided person as their id, so the id evidence links them.)"""
     for i, m in enumerate(mentions):
         for p in decisions.excluded.get(m.mention_id, ()):
             for j, other in enumerate(mentions):
-                if j == i or decisions.excluded.get(other.mention_id, set()) & {p}:
+                if j == i or p in decisions.excluded.get(other.mention_id, ()):
                     continue
                 mine = decisions.assigned.get(other.mention_id)
                 if mine == p or (
