@@ -178,3 +178,34 @@ def test_average_linkage_merges_groups_by_mean_probability() -> None:
     assert cluster_block(n, probs, 0.55, link_threshold=None).tolist() == [0, 0, 0, 0]
     apart = cluster_block(n, probs, 0.65, link_threshold=None)
     assert partition(apart) == {frozenset({0, 1}), frozenset({2, 3})}
+
+
+def test_direct_evidence_is_chained_before_a_more_confident_guess() -> None:
+    # 0 and 1 are two people (cannot-link). Mention 2 shares a co-author with 1 (evidence,
+    # P 0.8) but the model is surer of 0 (P 0.99, no evidence). Evidence goes first, so 2
+    # joins 1, and the guess then meets the cannot-link.
+    n = 3
+    probs = probs_of(n, {(0, 1): 0.0, (0, 2): 0.99, (1, 2): 0.8})
+    evidence = np.array([False, False, True])  # pairs (0,1), (0,2), (1,2)
+    cannot = Constraints(cannot=[(0, 1)])
+    first = cluster_block(
+        n, probs, 0.5, cannot, link_threshold=0.9, evidence=evidence, evidence_threshold=0.5
+    )
+    assert partition(first) == {frozenset({0}), frozenset({1, 2})}
+    # without the evidence the confident guess wins, as before
+    guess = cluster_block(n, probs, 0.5, cannot, link_threshold=0.9)
+    assert partition(guess) == {frozenset({0, 2}), frozenset({1})}
+
+
+def test_evidence_below_its_threshold_is_not_chained() -> None:
+    n = 3
+    probs = probs_of(n, {(0, 1): 0.4, (1, 2): 0.4, (0, 2): 0.0})
+    evidence = np.array([True, False, True])
+    labels = cluster_block(
+        n, probs, 0.9, link_threshold=0.9, evidence=evidence, evidence_threshold=0.5
+    )
+    assert len(set(labels.tolist())) == 3
+    joined = cluster_block(
+        n, probs, 0.9, link_threshold=0.9, evidence=evidence, evidence_threshold=0.3
+    )
+    assert joined.tolist() == [0, 0, 0]

@@ -13,6 +13,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from lxml import etree
 from slugify import slugify
@@ -88,17 +89,6 @@ def test_shipped_model_exists() -> None:
     assert default_model_path().with_suffix(".json").is_file()
 
 
-KNOWN_FIXTURE_MISS = pytest.mark.xfail(
-    reason="known defect (issue 3 note): the shipped model, trained on the real library, "
-    "gives the Tsinghua mention P19-1002#2 P=0.98 with an Edinburgh mention but only 0.82 "
-    "with the Tsinghua mention it shares two co-authors with (a rare name in a 28-mention "
-    "toy library looks like one person), so it joins the Edinburgh person; the exact "
-    "partition is kept as the target",
-    strict=False,
-)
-
-
-@KNOWN_FIXTURE_MISS
 def test_fenwick_is_two_persons_as_expected(fenwick: dict[str, Any]) -> None:
     assert fenwick["name"] == "Jiarui Fenwick"
     assert fenwick["slug"] == "jiarui-fenwick"
@@ -153,7 +143,6 @@ def test_slug_form_gives_the_same(db: str, fenwick: dict[str, Any]) -> None:
     assert split_json(db, "  Jiarui Fenwick ") == fenwick
 
 
-@KNOWN_FIXTURE_MISS
 def test_human_readable_output(db: str) -> None:
     res = invoke("split", "Jiarui Fenwick", "--db", db)
     assert res.exit_code == 0, res.output
@@ -311,3 +300,28 @@ def test_split_on_empty_store(tmp_path: Path) -> None:
         assert "empty" in msg and "byline ingest" in msg
         assert "Traceback" not in res.output
     assert not (tmp_path / "p.jsonl").exists()
+
+
+def test_direct_evidence_matches_the_chain_features(db: str) -> None:
+    # The pairs the clusterer chains first are exactly those one hop apart in the chain
+    # features (a shared co-author or the same affiliation), and the fixture has both kinds.
+    from byline.features.pairwise import FEATURES, block_features, direct_evidence
+    from byline.features.stats import compute_stats
+    from byline.store.corpus import load_corpus
+
+    corpus = load_corpus(connect(db))
+    mentions = corpus.blocks["jiarui-fenwick"]
+    X = block_features(mentions, corpus.papers, compute_stats(corpus))
+    hops = X[:, FEATURES.index("chain_hops")]
+    evidence = direct_evidence(mentions, corpus.papers)
+    assert evidence.dtype == bool and evidence.shape == hops.shape
+    assert (evidence == (hops == 1)).all()
+    assert 0 < evidence.sum() < len(evidence)
+    ids = [m.mention_id for m in mentions]
+    pair = {
+        frozenset((ids[a], ids[b])): bool(evidence[e])
+        for e, (a, b) in enumerate(zip(*np.triu_indices(len(ids), 1), strict=True))
+    }
+    # P19-1002#2 shares Dalby and Penhale with W19-3212#1, nothing with 2024.acl-short.1#1
+    assert pair[frozenset(("P19-1002#2", "W19-3212#1"))]
+    assert not pair[frozenset(("P19-1002#2", "2024.acl-short.1#1"))]

@@ -1,8 +1,12 @@
 """Constrained two-stage agglomerative clustering of one block.
 
-1. Chaining: pairs the model is nearly sure of (P >= ``link_threshold``) are joined, most
-   certain first, like single linkage, so that a person's papers connect through chains of
-   shared co-authors even when two of them share nothing directly.
+1. Chaining, like single linkage, so that a person's papers connect through chains of
+   shared co-authors even when two of them share nothing directly. Pairs with direct
+   evidence (a shared co-author or the same affiliation, ``evidence``) and
+   P >= ``evidence_threshold`` are joined first, most certain first; then the other pairs
+   the model is nearly sure of (P >= ``link_threshold``). Direct evidence so outranks a
+   confident guess built on priors alone: where the two would put a mention with
+   different people, the evidence decides and the guess meets a cannot-link.
 2. Average linkage then merges those groups while the mean P(same) between them stays
    at or above ``threshold``.
 
@@ -75,11 +79,15 @@ def cluster_block(
     threshold: float,
     constraints: Constraints | None = None,
     link_threshold: float | None = None,
+    evidence: np.ndarray | None = None,
+    evidence_threshold: float | None = None,
 ) -> np.ndarray:
     """Cluster labels (0..k-1) for ``n`` mentions.
 
-    ``probs`` holds P(same person) for the pairs in ``np.triu_indices(n, 1)`` order.
-    ``link_threshold=None`` skips the chaining stage (plain average linkage).
+    ``probs`` holds P(same person) for the pairs in ``np.triu_indices(n, 1)`` order, and
+    ``evidence`` (same order, bool) marks the pairs with direct evidence.
+    ``link_threshold=None`` skips the chaining stage (plain average linkage);
+    ``evidence=None`` or ``evidence_threshold=None`` chains by ``link_threshold`` alone.
     """
     if n <= 1:
         return np.zeros(n, dtype=int)
@@ -92,9 +100,14 @@ def cluster_block(
     probs = np.asarray(probs, dtype=np.float64)
     iu = np.triu_indices(n, 1)
     if link_threshold is not None:
-        strong = np.flatnonzero(probs >= link_threshold)
-        for e in strong[np.argsort(-probs[strong], kind="stable")]:
-            g.union(int(iu[0][e]), int(iu[1][e]))
+        stages = [probs >= link_threshold]
+        if evidence is not None and evidence_threshold is not None:
+            ev = np.asarray(evidence, dtype=bool)
+            stages = [ev & (probs >= evidence_threshold), ~ev & stages[0]]
+        for chosen in stages:
+            strong = np.flatnonzero(chosen)
+            for e in strong[np.argsort(-probs[strong], kind="stable")]:
+                g.union(int(iu[0][e]), int(iu[1][e]))
     node = g.labels()
     k = int(node.max()) + 1
     if k == 1:

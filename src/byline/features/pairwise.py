@@ -69,6 +69,29 @@ def _pair(mat: np.ndarray, iu: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     return np.asarray(mat[iu], dtype=np.float32)
 
 
+def _evidence_adjacency(
+    mentions: list[Mention], shared: np.ndarray, same_aff: np.ndarray
+) -> np.ndarray:
+    pid = np.array([m.paper_id for m in mentions], dtype=object)
+    adj = ((shared > 0) | same_aff) & (pid[:, None] != pid[None, :])
+    np.fill_diagonal(adj, False)
+    return adj
+
+
+def direct_evidence(mentions: list[Mention], papers: dict[str, Paper]) -> np.ndarray:
+    """Pairs (``np.triu_indices(n, 1)`` order) with direct evidence of being one person: a
+    shared co-author or the identical affiliation, on two different papers."""
+    n = len(mentions)
+    slug = mentions[0].slug if mentions else ""
+    co = [{a.slug for a in papers[m.paper_id].authors if a.slug != slug} for m in mentions]
+    c_bin = _incidence(co)
+    shared = (c_bin @ c_bin.T).toarray()
+    has = np.array([bool(m.affiliation) for m in mentions])
+    keys = np.array([_aff_key(m.affiliation) for m in mentions], dtype=object)
+    same_aff = (keys[:, None] == keys[None, :]) & has[:, None] & has[None, :]
+    return _evidence_adjacency(mentions, shared, same_aff)[np.triu_indices(n, 1)]
+
+
 def block_features(
     mentions: list[Mention],
     papers: dict[str, Paper],
@@ -145,9 +168,7 @@ def block_features(
     # Chains of direct evidence: mentions linked through a series of shared co-authors or
     # identical affiliations (transitive, which a pairwise view misses); hops along the
     # shortest chain and the share of the name its component covers.
-    pid = np.array([m.paper_id for m in mentions], dtype=object)
-    adj = ((shared > 0) | same_aff) & (pid[:, None] != pid[None, :])
-    np.fill_diagonal(adj, False)
+    adj = _evidence_adjacency(mentions, shared, same_aff)
     graph = sparse.csr_matrix(adj)
     _k, comp = connected_components(graph, directed=False)
     share = np.bincount(comp)[comp] / n

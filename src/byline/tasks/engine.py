@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from byline.cluster import Constraints, cluster_block
 from byline.features.embeddings import cached_embeddings, embed_text
-from byline.features.pairwise import FEATURES, block_features
+from byline.features.pairwise import FEATURES, block_features, direct_evidence
 from byline.features.stats import LibraryStats, compute_stats, library_stats
 from byline.model import PairwiseModel
 from byline.sources.records import Mention
@@ -260,6 +260,8 @@ class SplitEngine:
             model.threshold if threshold is None else threshold,
             evidence_constraints(mentions, self.corpus, self.decisions, self.previous),
             link_threshold=model.link_threshold if link_threshold is None else link_threshold,
+            evidence=direct_evidence(mentions, self.corpus.papers) if len(mentions) > 1 else None,
+            evidence_threshold=model.evidence_threshold,
         )
 
     def _result(
