@@ -237,12 +237,16 @@ class SplitEngine:
     def split_block(self, slug: str) -> BlockResult:
         mentions = self.corpus.blocks[slug]
         n = len(mentions)
+        evidence = None
         if n > 1:
             assert self.model is not None
-            probs = self.model.predict_proba(self.features(mentions))
+            X = self.features(mentions)
+            probs = self.model.predict_proba(X)
+            # one hop in the chain features is a pair with direct evidence
+            evidence = X[:, FEATURES.index("chain_hops")] == 1
         else:
             probs = np.zeros(0, dtype=np.float32)
-        labels = self.cluster(mentions, probs)
+        labels = self.cluster(mentions, probs, evidence=evidence)
         return self._result(slug, mentions, labels, probs)
 
     def cluster(
@@ -251,8 +255,10 @@ class SplitEngine:
         probs: np.ndarray,
         threshold: float | None = None,
         link_threshold: float | None = None,
+        evidence: np.ndarray | None = None,
     ) -> np.ndarray:
-        """Cluster one block's mentions given their pairwise probabilities."""
+        """Cluster one block's mentions given their pairwise probabilities (and, when the
+        caller has it, which pairs have direct evidence; else it is worked out here)."""
         model = self.model or PairwiseModel()
         return cluster_block(
             len(mentions),
@@ -260,7 +266,9 @@ class SplitEngine:
             model.threshold if threshold is None else threshold,
             evidence_constraints(mentions, self.corpus, self.decisions, self.previous),
             link_threshold=model.link_threshold if link_threshold is None else link_threshold,
-            evidence=direct_evidence(mentions, self.corpus.papers) if len(mentions) > 1 else None,
+            evidence=evidence
+            if evidence is not None or len(mentions) < 2
+            else direct_evidence(mentions, self.corpus.papers),
             evidence_threshold=model.evidence_threshold,
         )
 
