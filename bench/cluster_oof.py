@@ -63,9 +63,11 @@ def main() -> None:
             block = masked.blocks[slug]
             X[slug] = engine.features(block)
             rows[slug] = mids
-    rng = np.random.default_rng(13)
 
     def fit(slugs: list[str]) -> PairwiseModel:
+        # as `byline train`: seed 13 for the pair sample and the booster, so the model fitted
+        # on all train blocks is the shipped one
+        rng = np.random.default_rng(13)
         Xs, ys, ws = [], [], []
         for slug in sorted(slugs):
             block = masked.blocks[slug]
