@@ -69,6 +69,19 @@ def _pair(mat: np.ndarray, iu: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     return np.asarray(mat[iu], dtype=np.float32)
 
 
+def _coauthor_sets(mentions: list[Mention], papers: dict[str, Paper]) -> list[set[str]]:
+    """Each mention's co-authors by name slug (the block's own name left out)."""
+    slug = mentions[0].slug
+    return [{a.slug for a in papers[m.paper_id].authors if a.slug != slug} for m in mentions]
+
+
+def _same_affiliation(mentions: list[Mention]) -> tuple[np.ndarray, np.ndarray]:
+    """Which mentions give an affiliation, and which pairs give the identical one (n x n)."""
+    has = np.array([bool(m.affiliation) for m in mentions])
+    keys = np.array([_aff_key(m.affiliation) for m in mentions], dtype=object)
+    return has, (keys[:, None] == keys[None, :]) & has[:, None] & has[None, :]
+
+
 def _evidence_adjacency(
     mentions: list[Mention], shared: np.ndarray, same_aff: np.ndarray
 ) -> np.ndarray:
@@ -82,14 +95,18 @@ def direct_evidence(mentions: list[Mention], papers: dict[str, Paper]) -> np.nda
     """Pairs (``np.triu_indices(n, 1)`` order) with direct evidence of being one person: a
     shared co-author or the identical affiliation, on two different papers."""
     n = len(mentions)
-    slug = mentions[0].slug if mentions else ""
-    co = [{a.slug for a in papers[m.paper_id].authors if a.slug != slug} for m in mentions]
-    c_bin = _incidence(co)
+    if n < 2:
+        return np.zeros(0, dtype=bool)
+    c_bin = _incidence(_coauthor_sets(mentions, papers))
     shared = (c_bin @ c_bin.T).toarray()
-    has = np.array([bool(m.affiliation) for m in mentions])
-    keys = np.array([_aff_key(m.affiliation) for m in mentions], dtype=object)
-    same_aff = (keys[:, None] == keys[None, :]) & has[:, None] & has[None, :]
+    _has, same_aff = _same_affiliation(mentions)
     return _evidence_adjacency(mentions, shared, same_aff)[np.triu_indices(n, 1)]
+
+
+def evidence_of(X: np.ndarray) -> np.ndarray:
+    """The pairs of a feature matrix with direct evidence: one hop apart in the chain
+    features (the same pairs as ``direct_evidence``, read off features already built)."""
+    return X[:, FEATURES.index("chain_hops")] == 1
 
 
 def block_features(
@@ -120,7 +137,7 @@ def block_features(
     )
 
     # Co-authors (by name slug), their rarity, and co-authors of co-authors.
-    co = [{a.slug for a in p.authors if a.slug != slug} for p in ps]
+    co = _coauthor_sets(mentions, papers)
     idf = {s: stats.idf(s) for c in co for s in c}
     c_bin = _incidence(co)
     c_idf = _incidence(co, idf)
@@ -152,17 +169,14 @@ def block_features(
     out[:, col["coauthors_2hop_norm"]] = _pair(norm, iu)
 
     # Affiliations.
-    affs = [m.affiliation or "" for m in mentions]
-    has = np.array([bool(a) for a in affs], dtype=np.float32)
-    out[:, col["aff_present"]] = _pair(has[:, None] + has[None, :], iu)
-    same_aff = np.zeros((n, n), dtype=bool)
+    has, same_aff = _same_affiliation(mentions)
+    hasf = has.astype(np.float32)
+    out[:, col["aff_present"]] = _pair(hasf[:, None] + hasf[None, :], iu)
     if has.any():
-        av = stats.aff_vectorizer.transform(affs)
+        av = stats.aff_vectorizer.transform([m.affiliation or "" for m in mentions])
         acos = (av @ av.T).toarray()
-        both_mask = (has[:, None] * has[None, :]) > 0
+        both_mask = has[:, None] & has[None, :]
         out[:, col["aff_cosine"]] = _pair(np.where(both_mask, acos, np.nan), iu)
-        keys = np.array([_aff_key(a) for a in affs], dtype=object)
-        same_aff = (keys[:, None] == keys[None, :]) & both_mask
         out[:, col["aff_exact"]] = _pair(np.where(both_mask, same_aff, np.nan), iu)
 
     # Chains of direct evidence: mentions linked through a series of shared co-authors or

@@ -13,7 +13,9 @@ from sqlalchemy import Engine
 
 from byline.evaluation.metrics import ambiguous_blocks, score
 from byline.evaluation.protocol import gold_labels, scored_mentions
+from byline.features.pairwise import evidence_of
 from byline.model.pairwise import PairwiseModel
+from byline.sources.records import Mention
 from byline.store.corpus import Corpus
 from byline.tasks.engine import SplitEngine
 
@@ -51,26 +53,40 @@ def training_pairs(
         # Features are computed over the whole block (chain features depend on every
         # mention of the name, as at prediction time), then the gold pairs are taken.
         block = engine.corpus.blocks[slug]
-        ids = set(mids)
-        at = np.array([i for i, m in enumerate(block) if m.mention_id in ids])
-        mentions = [block[i] for i in at]
-        iu = np.triu_indices(len(mentions), 1)
-        X = engine.features(block)[_pair_rows(len(block), at[iu[0]], at[iu[1]])]
-        labels = np.array([gold[m.mention_id] for m in mentions], dtype=object)
-        y = (labels[iu[0]] == labels[iu[1]]).astype(np.int8)
-        same_paper = np.array(
-            [mentions[a].paper_id == mentions[b].paper_id for a, b in zip(*iu, strict=True)]
-        )
-        keep = np.flatnonzero(~same_paper)
-        if len(keep) > MAX_PAIRS_PER_BLOCK:
-            keep = np.sort(rng.choice(keep, MAX_PAIRS_PER_BLOCK, replace=False))
-        Xs.append(X[keep])
-        ys.append(y[keep])
-        weight = AMBIGUOUS_WEIGHT if len(set(labels)) > 1 else 1.0
-        ws.append(np.full(len(keep), weight, dtype=np.float32))
+        X, y, w = block_training_pairs(engine.features(block), block, mids, gold, rng)
+        Xs.append(X)
+        ys.append(y)
+        ws.append(w)
         if progress:
             progress("pairs", i + 1, len(blocks))
     return np.concatenate(Xs), np.concatenate(ys), np.concatenate(ws), len(blocks)
+
+
+def block_training_pairs(
+    X: np.ndarray,
+    block: list[Mention],
+    mids: list[str],
+    gold: dict[str, str],
+    rng: np.random.Generator,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Feature rows, labels and weights of one block's gold pairs (``mids``), given the
+    features ``X`` of the whole block: pairs on one paper left out, at most
+    ``MAX_PAIRS_PER_BLOCK`` drawn, names with several gold persons weighted up."""
+    ids = set(mids)
+    at = np.array([i for i, m in enumerate(block) if m.mention_id in ids])
+    mentions = [block[i] for i in at]
+    iu = np.triu_indices(len(mentions), 1)
+    X = X[_pair_rows(len(block), at[iu[0]], at[iu[1]])]
+    labels = np.array([gold[m.mention_id] for m in mentions], dtype=object)
+    y = (labels[iu[0]] == labels[iu[1]]).astype(np.int8)
+    same_paper = np.array(
+        [mentions[a].paper_id == mentions[b].paper_id for a, b in zip(*iu, strict=True)]
+    )
+    keep = np.flatnonzero(~same_paper)
+    if len(keep) > MAX_PAIRS_PER_BLOCK:
+        keep = np.sort(rng.choice(keep, MAX_PAIRS_PER_BLOCK, replace=False))
+    weight = AMBIGUOUS_WEIGHT if len(set(labels)) > 1 else 1.0
+    return X[keep], y[keep], np.full(len(keep), weight, dtype=np.float32)
 
 
 def _pair_rows(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -80,30 +96,35 @@ def _pair_rows(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 
 def block_probabilities(
     engine: SplitEngine, slugs: list[str], progress: Progress | None = None
-) -> dict[str, np.ndarray]:
-    """P(same) for all pairs of every mention of each block (triu order)."""
+) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """P(same) for all pairs of every mention of each block (triu order), and which of
+    those pairs have direct evidence."""
     engine.prepare(slugs, progress=lambda d, n: progress and progress("embed", d, n))
     out = {}
     for i, slug in enumerate(slugs):
         mentions = engine.corpus.blocks[slug]
         if len(mentions) > 1:
             assert engine.model is not None
-            out[slug] = engine.model.predict_proba(engine.features(mentions))
+            X = engine.features(mentions)
+            out[slug] = (engine.model.predict_proba(X), evidence_of(X))
         else:
-            out[slug] = np.zeros(0, dtype=np.float32)
+            out[slug] = (np.zeros(0, dtype=np.float32), np.zeros(0, dtype=bool))
         if progress:
             progress("predict", i + 1, len(slugs))
     return out
 
 
 def cluster_at(
-    engine: SplitEngine, probs: dict[str, np.ndarray], threshold: float, link: float | None
+    engine: SplitEngine,
+    probs: dict[str, tuple[np.ndarray, np.ndarray]],
+    threshold: float,
+    link: float | None,
 ) -> dict[str, str]:
     """Predicted cluster per mention of the given blocks at one setting of the thresholds."""
     pred: dict[str, str] = {}
-    for slug, p in probs.items():
+    for slug, (p, evidence) in probs.items():
         mentions = engine.corpus.blocks[slug]
-        labels = engine.cluster(mentions, p, threshold, link)
+        labels = engine.cluster(mentions, p, threshold, link, evidence=evidence)
         for m, lab in zip(mentions, labels, strict=True):
             pred[m.mention_id] = f"{slug}/{lab}"
     return pred

@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 
 from byline.cluster import Constraints, cluster_block
 from byline.features.embeddings import cached_embeddings, embed_text
-from byline.features.pairwise import FEATURES, block_features, direct_evidence
+from byline.features.pairwise import FEATURES, block_features, direct_evidence, evidence_of
 from byline.features.stats import LibraryStats, compute_stats, library_stats
 from byline.model import PairwiseModel
 from byline.sources.records import Mention
@@ -242,8 +242,7 @@ class SplitEngine:
             assert self.model is not None
             X = self.features(mentions)
             probs = self.model.predict_proba(X)
-            # one hop in the chain features is a pair with direct evidence
-            evidence = X[:, FEATURES.index("chain_hops")] == 1
+            evidence = evidence_of(X)
         else:
             probs = np.zeros(0, dtype=np.float32)
         labels = self.cluster(mentions, probs, evidence=evidence)
