@@ -32,15 +32,14 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from byline.engine import Engine
 from byline.evaluation.metrics import ambiguous_blocks, score
-from byline.evaluation.protocol import blocks_of_split, gold_labels
+from byline.evaluation.protocol import blocks_of_split, gold_labels, heldout_corpus
 from byline.features.stats import compute_stats
 from byline.model import PairwiseModel
-from byline.model.train import heldout_corpus
 from byline.store import connect
 from byline.store.corpus import Corpus, load_corpus
 from byline.tasks.assign import Assigner, assign_papers
-from byline.tasks.engine import SplitEngine
 
 RESULTS = Path(__file__).parent / "results"
 
@@ -147,7 +146,7 @@ def main() -> int:
     print(f"{args.split}: {len(slugs)} blocks, {len(new_ids)} new mentions", file=sys.stderr)
 
     t = time.perf_counter()
-    engine = SplitEngine(old_corpus, model, store, stats=compute_stats(old_corpus))
+    engine = Engine(old_corpus, model, store, stats=compute_stats(old_corpus))
     t_stats = time.perf_counter() - t
     t = time.perf_counter()
     old_slugs = [s for s in slugs if s in old_corpus.blocks]
@@ -201,7 +200,7 @@ def main() -> int:
 
     # Reference: re-split every block with the new papers in (what assign avoids).
     t = time.perf_counter()
-    full_engine = SplitEngine(held, model, store, stats=compute_stats(held))
+    full_engine = Engine(held, model, store, stats=compute_stats(held))
     full_engine.prepare(slugs)
     resplit: dict[str, str] = {}
     for s in slugs:

@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 from sklearn.metrics import brier_score_loss
 
+from byline.engine import Engine
 from byline.evaluation.protocol import gold_labels, scored_mentions
 from byline.model import PairwiseModel
 from byline.store import connect
@@ -50,7 +51,6 @@ from byline.tasks.audit import (
     page_signals,
     ranking_scores,
 )
-from byline.tasks.engine import SplitEngine
 
 WORK = Path("bench/work")
 RESULTS = Path("bench/results")
@@ -87,7 +87,7 @@ def signals(split: str, db: str | None) -> dict[str, Any]:
     blocks = scored_mentions(masked, gold, split)
     load_s = time.perf_counter() - t
     t = time.perf_counter()
-    engine = SplitEngine(masked, model, store)
+    engine = Engine(masked, model, store)
     slugs = sorted(blocks)
     engine.prepare(slugs)
     stats_embed_s = time.perf_counter() - t
@@ -349,7 +349,7 @@ def cmd_library(args: argparse.Namespace) -> None:
     corpus = load_corpus(store)
     load_s = time.perf_counter() - t
     t = time.perf_counter()
-    engine = SplitEngine(corpus, PairwiseModel.load(), store)
+    engine = Engine(corpus, PairwiseModel.load(), store)
     stats_s = time.perf_counter() - t
     last = [0.0]
 
@@ -395,7 +395,7 @@ def cmd_library(args: argparse.Namespace) -> None:
 def cmd_overhead(args: argparse.Namespace) -> None:
     """What the audit adds to the split, on every 10th page of the library (sorted slugs)."""
     store = connect(args.db, create=False)
-    engine = SplitEngine(load_corpus(store), PairwiseModel.load(), store)
+    engine = Engine(load_corpus(store), PairwiseModel.load(), store)
     slugs = sorted(engine.corpus.blocks)[::10]
     pages, timings = audit_all(engine, Calibration.load(args.calibration), slugs)
     share = timings["scoring_seconds"] / max(timings["split_seconds"], 1e-9)

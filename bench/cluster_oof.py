@@ -20,14 +20,14 @@ from pathlib import Path
 import numpy as np
 
 from byline.cluster import cluster_block
+from byline.engine import Engine, evidence_constraints
 from byline.evaluation.metrics import ambiguous_blocks, score
 from byline.evaluation.protocol import gold_labels, scored_mentions
 from byline.features.pairwise import evidence_of
 from byline.model import PairwiseModel
-from byline.model.train import block_training_pairs
 from byline.store import connect
 from byline.store.corpus import load_corpus
-from byline.tasks.engine import SplitEngine, evidence_constraints
+from byline.training.pairwise import block_training_pairs
 
 SHIPPED = PairwiseModel.load()
 VARIANTS = {
@@ -55,7 +55,7 @@ def main() -> None:
     hidden = {m for blocks in scored.values() for ms in blocks.values() for m in ms}
     masked = corpus.masked(hidden)
     del corpus
-    engine = SplitEngine(masked, None, store)
+    engine = Engine(masked, None, store)
     blocks = {s: {b: ms for b, ms in scored[s].items() if len(ms) >= 2} for s in ("train", "dev")}
     X, rows = {}, {}
     for split in ("train", "dev"):

@@ -42,11 +42,10 @@ from typing import Any
 
 import numpy as np
 
-from byline.evaluation.protocol import gold_labels, split_of
+from byline.evaluation.protocol import gold_labels, heldout_corpus, split_of
 from byline.features.embeddings import cached_embeddings, embed_text
 from byline.features.stats import compute_stats
 from byline.model import PairwiseModel
-from byline.model.train import heldout_corpus
 from byline.name_variants import forms
 from byline.sources.records import Person
 from byline.store import connect

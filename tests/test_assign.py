@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from byline.cli import app
+from byline.engine import load_engine, remember
 from byline.errors import DataError
 from byline.sources.new_papers import read_new_papers, split_name
 from byline.store import connect
@@ -28,7 +29,6 @@ from byline.store.decisions import active_decisions, new_person_key, record
 from byline.store.ingest import ingest
 from byline.store.predictions import load_predictions, save_predictions
 from byline.tasks.assign import Assigner, assign_papers
-from byline.tasks.engine import load_engine, remember
 
 HERE = Path(__file__).parent
 LIBRARY = HERE / "fixtures" / "anthology-2025-11"

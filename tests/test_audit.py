@@ -14,6 +14,7 @@ from typer.testing import CliRunner
 
 from byline.cli import app
 from byline.cluster import Constraints, cluster_block
+from byline.engine import BlockResult, evidence_constraints
 from byline.errors import BylineError
 from byline.sources.records import Mention, Paper
 from byline.store.corpus import Corpus
@@ -29,7 +30,6 @@ from byline.tasks.audit import (
     ranking_scores,
     top_k_mask,
 )
-from byline.tasks.engine import BlockResult, evidence_constraints
 
 FIXTURE = Path(__file__).parent / "fixtures" / "anthology-2025-11"
 runner = CliRunner()

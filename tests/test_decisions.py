@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from byline.engine import Engine, assign_keys, remember
 from byline.errors import BylineError
 from byline.model import PairwiseModel
 from byline.store import connect
@@ -23,7 +24,6 @@ from byline.store.decisions import (
 )
 from byline.store.ingest import ingest
 from byline.store.predictions import load_predictions
-from byline.tasks.engine import SplitEngine, assign_keys, remember
 
 FIXTURE = Path(__file__).parent / "fixtures" / "anthology-2025-11"
 SLUG = "jiarui-fenwick"
@@ -107,9 +107,9 @@ class _ConstantModel(PairwiseModel):
         return np.full(len(X), 0.99, dtype=np.float32)
 
 
-def _engine(store, **kw) -> SplitEngine:  # type: ignore[no-untyped-def]
+def _engine(store, **kw) -> Engine:  # type: ignore[no-untyped-def]
     model = _ConstantModel(threshold=0.5, link_threshold=0.98)
-    return SplitEngine(load_corpus(store), model, store, use_embeddings=False, **kw)
+    return Engine(load_corpus(store), model, store, use_embeddings=False, **kw)
 
 
 def test_decisions_are_hard_constraints(store) -> None:  # type: ignore[no-untyped-def]
@@ -274,7 +274,7 @@ def test_a_mention_assigned_to_an_id_joins_that_ids_mentions(store) -> None:  # 
         person="jiarui-fenwick-tsinghua",
     )
     model = _Apart(threshold=0.5, link_threshold=0.98)
-    engine = SplitEngine(
+    engine = Engine(
         load_corpus(store), model, store, use_embeddings=False, decisions=decided_state(store)
     )
     res = engine.split_block(SLUG)

@@ -8,6 +8,7 @@ from xml.sax.saxutils import escape
 
 import pytest
 
+from byline.engine import Engine, load_engine
 from byline.model import PairwiseModel
 from byline.name_variants import blocking_keys, compare_names
 from byline.sources.records import Mention, Paper, Person
@@ -15,7 +16,6 @@ from byline.store import connect
 from byline.store.corpus import Corpus
 from byline.store.decisions import active_decisions, decided_state
 from byline.store.ingest import ingest
-from byline.tasks.engine import SplitEngine, load_engine
 from byline.tasks.merge import (
     MAX_GROUP,
     MergeModel,
@@ -268,7 +268,7 @@ def test_merge_needs_no_store_for_scoring() -> None:
         _paper("2020.q-1.2", 2021, TOPIC_PARSE, [("Steven", "Abneyx"), ("Ida", "Kohl")]),
     ]
     papers += [_paper(f"2020.f-{i}.1", y, t, a) for i, (y, t, a) in enumerate(FILLERS)]
-    engine = SplitEngine(_corpus(papers), PairwiseModel.load())
+    engine = Engine(_corpus(papers), PairwiseModel.load())
     (c,) = [c for c in find_merges(engine, MergeModel.load()) if "Abneyx" in c.source_name]
     assert c.kinds == ["nickname"] and c.evidence.coauthors == ["Ida Kohl"]
     assert 0.0 <= c.score <= 1.0

@@ -12,16 +12,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 from typer.testing import CliRunner
 
 from byline.cli import app
+from byline.engine import Engine
 from byline.model import PairwiseModel
-from byline.store import connect
+from byline.store import Store, connect
 from byline.store import schema as t
 from byline.store.corpus import Corpus, load_corpus
 from byline.store.ingest import ingest
-from byline.tasks.engine import SplitEngine
 from byline.tasks.split import split_all
 
 SHARED = Path(__file__).resolve().parents[1].parent / "shared"
@@ -52,12 +52,12 @@ def store(real_db: str) -> Engine:
 
 
 @pytest.fixture(scope="module")
-def engine(store: Engine) -> SplitEngine:
+def engine(store: Store) -> Engine:
     """What `byline split` builds: the corpus, its statistics and the shipped model."""
-    return SplitEngine(load_corpus(store), PairwiseModel.load(), store)
+    return Engine(load_corpus(store), PairwiseModel.load(), store)
 
 
-def test_store_counts(store: Engine) -> None:
+def test_store_counts(store: Store) -> None:
     with store.connect() as conn:
         n_papers = conn.execute(select(func.count()).select_from(t.papers)).scalar_one()
         n_mentions = conn.execute(select(func.count()).select_from(t.mentions)).scalar_one()
@@ -75,7 +75,7 @@ def page_titles() -> list[str]:
         return [json.loads(line)["title"] for line in fh if line.strip()]
 
 
-def test_split_peisong_wang(real_db: str, store: Engine) -> None:
+def test_split_peisong_wang(real_db: str, store: Store) -> None:
     titles = page_titles()
     assert len(titles) == 4
     # which of the author page's papers are in the snapshot (2025.acl.xml is not)
@@ -138,7 +138,7 @@ class _UF:
 
 
 @pytest.fixture(scope="module")
-def real_preds(engine: SplitEngine, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
+def real_preds(engine: Engine, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     corpus = engine.corpus
     slugs = evidence_blocks(corpus) + ["peisong-wang"]
     assert len(slugs) >= 3, slugs
@@ -148,7 +148,7 @@ def real_preds(engine: SplitEngine, tmp_path_factory: pytest.TempPathFactory):  
         persons=corpus.persons,
         blocks={s: corpus.blocks[s] for s in slugs},
     )
-    part = SplitEngine(sub, engine.model, engine.store, stats=engine.stats)
+    part = Engine(sub, engine.model, engine.store, stats=engine.stats)
     out = tmp_path_factory.mktemp("real-preds") / "preds.jsonl"
     counts = split_all(part, out)
     lines = [json.loads(x) for x in out.read_text(encoding="utf-8").splitlines()]
@@ -156,7 +156,7 @@ def real_preds(engine: SplitEngine, tmp_path_factory: pytest.TempPathFactory):  
     return slugs, lines
 
 
-def test_real_prediction_contract(engine: SplitEngine, real_preds: Any) -> None:
+def test_real_prediction_contract(engine: Engine, real_preds: Any) -> None:
     corpus = engine.corpus
     slugs, lines = real_preds
     expected = {m.mention_id: m for s in slugs for m in corpus.blocks[s]}
@@ -171,7 +171,7 @@ def test_real_prediction_contract(engine: SplitEngine, real_preds: Any) -> None:
         assert isinstance(x["confidence"], float) and 0.0 <= x["confidence"] <= 1.0
 
 
-def test_real_hard_constraints_and_keys(engine: SplitEngine, real_preds: Any) -> None:
+def test_real_hard_constraints_and_keys(engine: Engine, real_preds: Any) -> None:
     corpus = engine.corpus
     slugs, lines = real_preds
     person = {x["mention_id"]: x["person"] for x in lines}

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
+from byline.engine import load_engine
 from byline.store import connect
 from byline.store.decisions import active_decisions, decided_state, history, name_version
 from byline.store.ingest import ingest
 from byline.store.predictions import load_predictions
-from byline.tasks.engine import load_engine
 from byline.web.app import create_app
 
 FIXTURE = Path(__file__).parent / "fixtures" / "anthology-2025-11"

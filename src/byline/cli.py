@@ -108,7 +108,7 @@ def ingest(
 
 
 def _engine(db: str | None, model_path: Path | None):  # type: ignore[no-untyped-def]
-    from byline.tasks.engine import load_engine
+    from byline.engine import load_engine
 
     return load_engine(db, model_path)
 
@@ -157,7 +157,7 @@ def split(
     model: ModelOpt = None,
 ) -> None:
     """How many people hide behind a name, and which papers belong to each."""
-    from byline.tasks.engine import remember
+    from byline.engine import remember
     from byline.tasks.split import resolve_name, split_all, summaries_json, summarize
 
     if all_ == bool(name):
@@ -208,9 +208,9 @@ def train(
 ) -> None:
     """Train the pairwise model on train blocks, tune clustering thresholds on dev."""
     from byline.model import default_model_path
-    from byline.model.train import train as run
     from byline.store import connect
     from byline.store.corpus import load_corpus
+    from byline.training.pairwise import train as run
 
     try:
         store = connect(db, create=False)

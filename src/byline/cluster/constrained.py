@@ -73,6 +73,18 @@ class _Groups:
         return np.unique(roots, return_inverse=True)[1]
 
 
+def pair_matrix(n: int, probs: np.ndarray, diagonal: float = 1.0) -> np.ndarray:
+    """The symmetric ``n x n`` matrix of pairwise values given in ``np.triu_indices(n, 1)``
+    order (float32), ``diagonal`` on the diagonal."""
+    P = np.zeros((n, n), dtype=np.float32)
+    if n > 1:
+        iu = np.triu_indices(n, 1)
+        P[iu] = probs
+        P.T[iu] = probs
+    np.fill_diagonal(P, diagonal)
+    return P
+
+
 def cluster_block(
     n: int,
     probs: np.ndarray,

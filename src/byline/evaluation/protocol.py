@@ -13,7 +13,6 @@ from collections import defaultdict
 
 from byline.store.corpus import Corpus
 
-SPLITS = ("train", "dev", "test")
 _BY_REMAINDER = {0: "train", 1: "dev", 2: "train", 3: "test"}
 
 
@@ -70,3 +69,12 @@ def scored_mentions(corpus: Corpus, gold: dict[str, str], split: str) -> dict[st
             if m.mention_id in gold:
                 out[slug].append(m.mention_id)
     return dict(out)
+
+
+def heldout_corpus(corpus: Corpus, gold: dict[str, str] | None = None) -> Corpus:
+    """The corpus with the gold of every dev and test mention hidden."""
+    gold = gold if gold is not None else gold_labels(corpus)
+    hidden = {
+        m for s in ("dev", "test") for ms in scored_mentions(corpus, gold, s).values() for m in ms
+    }
+    return corpus.masked(hidden)

@@ -9,22 +9,20 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine
-
+from byline.engine import Engine
 from byline.errors import BylineError
 from byline.evaluation import peers
 from byline.evaluation.metrics import ambiguous_blocks, score
-from byline.evaluation.protocol import gold_labels, scored_mentions
+from byline.evaluation.protocol import gold_labels, heldout_corpus, scored_mentions
 from byline.model import PairwiseModel
-from byline.model.train import heldout_corpus
+from byline.store import Store
 from byline.store.corpus import load_corpus
-from byline.tasks.engine import SplitEngine
 
 Progress = Callable[[str, int, int], None]
 
 
 def run_eval(
-    store: Engine,
+    store: Store,
     split: str = "dev",
     model: PairwiseModel | None = None,
     with_s2and: bool = True,
@@ -48,7 +46,7 @@ def run_eval(
     timings["load"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    engine = SplitEngine(masked, model, store)
+    engine = Engine(masked, model, store)
     timings["byline_stats"] = time.perf_counter() - t
     t = time.perf_counter()
     slugs = sorted(blocks)

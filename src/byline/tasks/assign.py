@@ -34,15 +34,15 @@ import numpy as np
 from scipy import sparse
 from sqlalchemy import select
 
-from byline.cluster import Constraints, cluster_block
+from byline.cluster import Constraints
+from byline.engine import Engine, assign_keys, evidence_constraints
 from byline.features.embeddings import MODEL_NAME, embed_text, encode, text_hash
-from byline.features.pairwise import FEATURES, block_features
+from byline.features.pairwise import FEATURES, block_features, evidence_of
 from byline.features.stats import LibraryStats, paper_text
 from byline.names import fold
 from byline.sources.records import Mention, Paper
 from byline.store import schema as t
 from byline.store.decisions import stable_key
-from byline.tasks.engine import SplitEngine, assign_keys
 
 Progress = Callable[[str, int, int], None]
 CHUNK = 192  # existing mentions featurized per call (pairs with the new ones are kept)
@@ -98,7 +98,7 @@ def _venue_key(booktitle: str) -> str:
 class Assigner:
     """Assigns new papers against one engine's library; reusable across inputs."""
 
-    def __init__(self, engine: SplitEngine) -> None:
+    def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.corpus = engine.corpus
         self.decided = engine.decisions.assigned if engine.decisions else {}
@@ -321,13 +321,22 @@ class Assigner:
         stats: LibraryStats,
         vectors: dict[str, np.ndarray] | None,
         block_size: int,
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """P(same) of new x new pairs (triu order) and the (k, n) matrix of new x old."""
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """P(same) of new x new pairs (triu order) and the (k, n) matrix of new x old, then
+        which of those same pairs have direct evidence (a shared co-author or the same
+        affiliation), in the same two shapes.
+
+        Features are computed on the new mentions plus the existing ones in chunks of
+        ``CHUNK``, so block-level features see a partial block: ``block_size_log`` is set to
+        the whole name's size, and the chain features (hops, component share) count only
+        chains inside one chunk. Direct evidence is pair-local, hence exact."""
         model = self.engine.model
         assert model is not None
         k, n = len(new), len(old)
         cross = np.zeros((k, n), dtype=np.float32)
         among = np.zeros(k * (k - 1) // 2, dtype=np.float32)
+        cross_ev = np.zeros((k, n), dtype=bool)
+        among_ev = np.zeros(k * (k - 1) // 2, dtype=bool)
         size_col = FEATURES.index("block_size_log")
         starts = list(range(0, n, CHUNK)) or [0]
         for ci, start in enumerate(starts):
@@ -346,15 +355,20 @@ class Assigner:
             Xk = X[rows]
             Xk[:, size_col] = stats.per_million(block_size)
             p = model.predict_proba(Xk)
+            ev = evidence_of(Xk)
             a, b = iu[0][rows], iu[1][rows]
             is_cross = b >= k
             cross[a[is_cross], b[is_cross] - k + start] = p[is_cross]
+            cross_ev[a[is_cross], b[is_cross] - k + start] = ev[is_cross]
             if ci == 0 and k > 1:
                 ii = np.triu_indices(k, 1)
                 pos = {(int(x), int(y)): j for j, (x, y) in enumerate(zip(*ii, strict=True))}
-                for x, y, v in zip(a[~is_cross], b[~is_cross], p[~is_cross], strict=True):
+                for x, y, v, e in zip(
+                    a[~is_cross], b[~is_cross], p[~is_cross], ev[~is_cross], strict=True
+                ):
                     among[pos[(int(x), int(y))]] = v
-        return among, cross
+                    among_ev[pos[(int(x), int(y))]] = e
+        return among, cross, among_ev, cross_ev
 
 
 def _view(
@@ -375,7 +389,7 @@ def _view(
 
 
 def assign_papers(
-    engine: SplitEngine,
+    engine: Engine,
     papers: list[Paper],
     *,
     slugs: set[str] | None = None,
@@ -452,7 +466,7 @@ def _assign_name(
         vectors.update({m.paper_id: engine.vectors[m.paper_id] for m in old})
     stats = _view(engine.stats, papers, new_rows)
     block_size = len(a.corpus.blocks.get(slug, ())) + k
-    among, cross = a.pair_probs(new, old, papers, stats, vectors, block_size)
+    among, cross, among_ev, cross_ev = a.pair_probs(new, old, papers, stats, vectors, block_size)
 
     # The joint problem: new mentions first, then each existing person frozen as a group.
     N = k + n
@@ -461,6 +475,10 @@ def _assign_name(
         iu_k = np.triu_indices(k, 1)
         P[iu_k] = among
     P[:k, k:] = cross
+    E = np.zeros((N, N), dtype=bool)
+    if k > 1:
+        E[iu_k] = among_ev
+    E[:k, k:] = cross_ev
     c = Constraints()
     starts, s = [], k
     for g in groups:
@@ -495,16 +513,13 @@ def _assign_name(
                 orcid and g.orcids and orcid not in g.orcids
             ):
                 c.cannot.append((i, starts[gi]))
-    for i in range(k):
-        for j in range(i + 1, k):
-            (pi, oi), (pj, oj) = idents[i], idents[j]
-            same_paper = new[i].paper_id == new[j].paper_id
-            if not same_paper and ((pi and pi == pj) or (oi and oi == oj)):
-                c.must.append((i, j))
-            elif same_paper or (pi and pj and pi != pj) or (oi and oj and oi != oj):
-                c.cannot.append((i, j))
+    # Among the new mentions: the split's own identity evidence (shared ids and ORCIDs,
+    # one paper's authors apart, different ids apart).
+    among_new = evidence_constraints(new, a.corpus, engine.decisions)
+    c.must.extend(among_new.must)
+    c.cannot.extend(among_new.cannot)
     iu = np.triu_indices(N, 1)
-    labels = cluster_block(N, P[iu], model.threshold, c, link_threshold=model.link_threshold)
+    labels = engine.cluster_pairs(N, P[iu], c, E[iu])
 
     # Read back: which frozen person each new mention joined, or which new group it forms.
     group_of_label = {int(labels[starts[gi]]): gi for gi in range(len(groups))}
@@ -680,7 +695,7 @@ _ANTHOLOGY_ID = re.compile(r"^(\d{4}\.[a-z0-9]+(-[a-z0-9]+)*\.\d+|[A-Z]\d{2}-\d{
 
 
 def record_assignments(
-    engine: SplitEngine, results: list[Assignment], actor: str = "assign", note: str = ""
+    engine: Engine, results: list[Assignment], actor: str = "assign", note: str = ""
 ) -> int:
     """Store the assignments as decisions (one per name and person); returns how many.
 

@@ -13,7 +13,7 @@ Per page, raw signals come from the model's pairwise probabilities and the split
   the page's *weakest link*;
 - ``isolated``: the weakest best link of any mention (min over mentions of its highest
   P(same) to another mention of the page);
-- the constrained split (``SplitEngine``): persons inferred, mentions outside the largest.
+- the constrained split (``Engine``): persons inferred, mentions outside the largest.
 
 A logistic calibration fitted on train blocks (``bench/audit_bench.py fit``, seeded) turns
 them into P(page holds 2+ people); a second one turns a mention's mean and best P(same)
@@ -38,10 +38,10 @@ import numpy as np
 from scipy.cluster.hierarchy import linkage
 from sklearn.linear_model import LogisticRegression
 
+from byline.engine import BlockResult, Engine
 from byline.errors import BylineError
 from byline.model import PairwiseModel
 from byline.store.corpus import Corpus
-from byline.tasks.engine import BlockResult, SplitEngine
 
 if TYPE_CHECKING:
     from rich.table import Table
@@ -366,7 +366,7 @@ def rank_pages(pages: Iterable[PageAudit]) -> list[PageAudit]:
 
 
 def audit_all(
-    engine: SplitEngine,
+    engine: Engine,
     calibration: Calibration,
     slugs: Iterable[str] | None = None,
     progress: Callable[[str, int, int], None] | None = None,

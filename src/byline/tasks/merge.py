@@ -44,7 +44,6 @@ from typing import Any
 
 import lightgbm as lgb
 import numpy as np
-from sqlalchemy import Engine
 
 from byline.errors import BylineError
 from byline.features.pairwise import FEATURES as PAIR_FEATURES
@@ -53,6 +52,7 @@ from byline.model.booster import fit_booster, load_booster, predict, save_booste
 from byline.name_variants import KIND_TEXT, NameMatch, blocking_keys, compare_names
 from byline.names import fold, has_han
 from byline.sources.records import Mention, Paper, Person
+from byline.store import Store
 from byline.store.corpus import Corpus
 from byline.store.decisions import DecidedState, Decision, name_version, record, stable_key
 
@@ -573,7 +573,7 @@ def find_merges(
 ) -> list[MergeCandidate]:
     """Ranked merge candidates of the library (or of one name), with evidence.
 
-    ``engine`` is a :class:`byline.tasks.engine.SplitEngine` (corpus, statistics, pairwise
+    ``engine`` is a :class:`byline.engine.Engine` (corpus, statistics, pairwise
     model, embedding cache, decisions and last predictions).
     """
     corpus: Corpus = engine.corpus
@@ -675,7 +675,7 @@ def plan_merges(
 
 
 def apply_merges(
-    store: Engine,
+    store: Store,
     candidates: list[MergeCandidate],
     units: list[Unit],
     actor: str = "cli",

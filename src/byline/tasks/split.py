@@ -13,11 +13,11 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
+from byline.engine import BlockResult, Engine
 from byline.errors import BylineError
 from byline.names import name_slug
 from byline.store.corpus import Corpus
 from byline.store.predictions import save_predictions
-from byline.tasks.engine import BlockResult, SplitEngine
 
 
 class UnknownName(BylineError):
@@ -136,7 +136,7 @@ def summaries_json(slug: str, name: str, persons: list[PersonSummary]) -> str:
     )
 
 
-_WORKER_ENGINE: SplitEngine | None = None
+_WORKER_ENGINE: Engine | None = None
 Row = tuple[str, str, str, float]
 
 
@@ -163,7 +163,7 @@ def _split_chunk(slugs: list[str]) -> list[tuple[str, list[Row]]]:
     return out
 
 
-def _split_sequential(engine: SplitEngine, slugs: list[str]) -> Iterator[tuple[str, list[Row]]]:
+def _split_sequential(engine: Engine, slugs: list[str]) -> Iterator[tuple[str, list[Row]]]:
     global _WORKER_ENGINE
     _WORKER_ENGINE = engine
     try:
@@ -174,7 +174,7 @@ def _split_sequential(engine: SplitEngine, slugs: list[str]) -> Iterator[tuple[s
 
 
 def _split_parallel(
-    engine: SplitEngine, slugs: list[str], workers: int, chunk: int = 400
+    engine: Engine, slugs: list[str], workers: int, chunk: int = 400
 ) -> Iterator[tuple[str, list[Row]]]:
     """Blocks are independent: split them in forked workers that share the loaded engine
     (copy-on-write), results in the input order."""
@@ -190,7 +190,7 @@ def _split_parallel(
 
 
 def split_all(
-    engine: SplitEngine,
+    engine: Engine,
     out: Path,
     progress: Callable[[str, int, int], None] | None = None,
     workers: int | None = None,

@@ -16,9 +16,9 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader
 
+from byline.engine import Engine
 from byline.errors import BylineError
 from byline.store.decisions import StaleVersion
-from byline.tasks.engine import SplitEngine
 from byline.tasks.split import UnknownName
 from byline.web.review import LOW, UNSURE, BadRequest, Review
 from byline.web.security import COOKIE, Session, Signer, new_session, token_ok
@@ -45,16 +45,16 @@ def create_app(
     token: str | None = None,
     *,
     model_path: str | Path | None = None,
-    engine: SplitEngine | None = None,
+    engine: Engine | None = None,
     secret: bytes | None = None,
 ) -> FastAPI:
     """The review app over the store at ``db_url``; the engine is loaded once, here.
 
     ``token``: when given, maintainers log in with it (and their name) before anything.
-    ``engine``: an already loaded :class:`SplitEngine` (tests), instead of ``load_engine``.
+    ``engine``: an already loaded :class:`Engine` (tests), instead of ``load_engine``.
     """
     if engine is None:
-        from byline.tasks.engine import load_engine
+        from byline.engine import load_engine
 
         engine = load_engine(db_url, model_path)
     t0 = time.perf_counter()

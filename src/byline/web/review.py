@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from rapidfuzz import fuzz, process, utils
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 
+from byline.engine import BlockResult, Engine, remember
 from byline.errors import BylineError
 from byline.names import fold, name_slug
+from byline.store import Store
 from byline.store import schema as t
 from byline.store.decisions import (
     Decision,
@@ -29,7 +31,6 @@ from byline.store.decisions import (
     record_many,
     undo,
 )
-from byline.tasks.engine import BlockResult, SplitEngine, remember
 from byline.tasks.split import (
     PaperRow,
     PersonSummary,
@@ -97,11 +98,11 @@ class NameView:
 class Review:
     """The review page's state: one engine for all requests, a per-name split cache."""
 
-    def __init__(self, engine: SplitEngine) -> None:
+    def __init__(self, engine: Engine) -> None:
         if engine.store is None:
             raise BylineError("the review page needs a store")
         self.engine = engine
-        self.store: Engine = engine.store
+        self.store: Store = engine.store
         self.corpus = engine.corpus
         self.engine.previous = dict(engine.previous)
         self.lock = threading.RLock()

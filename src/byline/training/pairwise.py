@@ -1,4 +1,4 @@
-"""`byline train`: fit the pairwise model on train blocks, tune the threshold on dev."""
+"""Fitting the pairwise model on train blocks and tuning its clustering thresholds on dev."""
 
 from __future__ import annotations
 
@@ -9,15 +9,14 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Engine
 
+from byline.engine import Engine
 from byline.evaluation.metrics import ambiguous_blocks, score
-from byline.evaluation.protocol import gold_labels, scored_mentions
-from byline.features.pairwise import evidence_of
+from byline.evaluation.protocol import gold_labels, heldout_corpus, scored_mentions
 from byline.model.pairwise import PairwiseModel
 from byline.sources.records import Mention
+from byline.store import Store
 from byline.store.corpus import Corpus
-from byline.tasks.engine import SplitEngine
 
 Progress = Callable[[str, int, int], None]
 THRESHOLDS = tuple(round(float(x), 3) for x in np.arange(0.3, 1.001, 0.05))
@@ -28,17 +27,8 @@ MAX_PAIRS_PER_BLOCK = 3000
 AMBIGUOUS_WEIGHT = 20.0
 
 
-def heldout_corpus(corpus: Corpus, gold: dict[str, str] | None = None) -> Corpus:
-    """The corpus with the gold of every dev and test mention hidden."""
-    gold = gold if gold is not None else gold_labels(corpus)
-    hidden = {
-        m for s in ("dev", "test") for ms in scored_mentions(corpus, gold, s).values() for m in ms
-    }
-    return corpus.masked(hidden)
-
-
 def training_pairs(
-    engine: SplitEngine,
+    engine: Engine,
     gold: dict[str, str],
     rng: np.random.Generator,
     progress: Progress | None = None,
@@ -94,44 +84,8 @@ def _pair_rows(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return a * n - a * (a + 1) // 2 + (b - a - 1)
 
 
-def block_probabilities(
-    engine: SplitEngine, slugs: list[str], progress: Progress | None = None
-) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """P(same) for all pairs of every mention of each block (triu order), and which of
-    those pairs have direct evidence."""
-    engine.prepare(slugs, progress=lambda d, n: progress and progress("embed", d, n))
-    out = {}
-    for i, slug in enumerate(slugs):
-        mentions = engine.corpus.blocks[slug]
-        if len(mentions) > 1:
-            assert engine.model is not None
-            X = engine.features(mentions)
-            out[slug] = (engine.model.predict_proba(X), evidence_of(X))
-        else:
-            out[slug] = (np.zeros(0, dtype=np.float32), np.zeros(0, dtype=bool))
-        if progress:
-            progress("predict", i + 1, len(slugs))
-    return out
-
-
-def cluster_at(
-    engine: SplitEngine,
-    probs: dict[str, tuple[np.ndarray, np.ndarray]],
-    threshold: float,
-    link: float | None,
-) -> dict[str, str]:
-    """Predicted cluster per mention of the given blocks at one setting of the thresholds."""
-    pred: dict[str, str] = {}
-    for slug, (p, evidence) in probs.items():
-        mentions = engine.corpus.blocks[slug]
-        labels = engine.cluster(mentions, p, threshold, link, evidence=evidence)
-        for m, lab in zip(mentions, labels, strict=True):
-            pred[m.mention_id] = f"{slug}/{lab}"
-    return pred
-
-
 def tune_threshold(
-    engine: SplitEngine,
+    engine: Engine,
     gold: dict[str, str],
     split: str = "dev",
     progress: Progress | None = None,
@@ -140,11 +94,11 @@ def tune_threshold(
     blocks = scored_mentions(engine.corpus, gold, split)
     gold_by_block = {b: {m: gold[m] for m in ms} for b, ms in blocks.items()}
     amb = ambiguous_blocks(gold_by_block)
-    probs = block_probabilities(engine, sorted(blocks), progress)
+    probs = engine.block_probabilities(sorted(blocks), progress)
     curve = []
     for link in LINK_THRESHOLDS:
         for t in THRESHOLDS:
-            pred = cluster_at(engine, probs, t, link)
+            pred = engine.cluster_blocks(probs, t, link)
             a, s = score(amb, pred), score(gold_by_block, pred)
             curve.append(
                 {
@@ -160,7 +114,7 @@ def tune_threshold(
 
 def train(
     corpus: Corpus,
-    store: Engine,
+    store: Store,
     out: Path,
     metrics_out: Path,
     seed: int = 13,
@@ -169,7 +123,7 @@ def train(
     t0 = time.perf_counter()
     gold = gold_labels(corpus)
     masked = heldout_corpus(corpus, gold)
-    engine = SplitEngine(masked, None, store)
+    engine = Engine(masked, None, store)
     rng = np.random.default_rng(seed)
     X, y, w, nblocks = training_pairs(engine, gold, rng, progress)
     t_pairs = time.perf_counter()

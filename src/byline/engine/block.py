@@ -1,0 +1,273 @@
+"""The per-block engine every task shares: features -> pairwise model -> constrained
+clustering -> stable person keys.
+
+Split, assign, audit, merge, training and the benchmark all get their P(same), their
+constraints and their clusters from :class:`Engine`; it is the one caller of
+:func:`byline.cluster.cluster_block` outside the benchmark peers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from byline.cluster import Constraints, cluster_block, pair_matrix
+from byline.engine.constraints import evidence_constraints
+from byline.engine.keys import assign_keys
+from byline.errors import BylineError
+from byline.features.embeddings import cached_embeddings, embed_text
+from byline.features.pairwise import block_features, evidence_of
+from byline.features.stats import LibraryStats, compute_stats, library_stats
+from byline.model import PairwiseModel
+from byline.sources.records import Mention
+from byline.store import Store
+from byline.store.corpus import Corpus
+from byline.store.decisions import DecidedState, decided_state
+from byline.store.predictions import load_predictions, save_predictions
+
+Progress = Callable[[int, int], None]
+StageProgress = Callable[[str, int, int], None]
+
+
+@dataclass
+class BlockResult:
+    """The persons byline infers behind one name.
+
+    Attributes:
+        slug: the block (exact-name slug).
+        mentions: the block's mentions, in the corpus's order.
+        labels: cluster index per mention.
+        confidence: per mention, its mean P(same) with the rest of its person.
+        keys: person key per mention (stable across runs, see ``assign_keys``).
+        probs: pairwise P(same), ``np.triu_indices`` order.
+    """
+
+    slug: str
+    mentions: list[Mention]
+    labels: np.ndarray
+    confidence: np.ndarray
+    keys: list[str]
+    probs: np.ndarray
+
+    def groups(self) -> dict[str, list[int]]:
+        out: dict[str, list[int]] = {}
+        for i, k in enumerate(self.keys):
+            out.setdefault(k, []).append(i)
+        return out
+
+
+class Engine:
+    """One library's corpus, statistics, pairwise model, embedding cache, decisions and
+    last predictions: everything needed to turn a block's mentions into persons.
+
+    Attributes:
+        corpus: the library (gold hidden, where a benchmark masked it).
+        model: the pairwise model; ``None`` only while training fits one.
+        store: the SQLAlchemy engine of the store (embedding cache), or ``None``.
+        stats: library statistics the features read.
+        decisions: the maintainers' decisions, hard constraints of every clustering.
+        previous: the last stored prediction per mention id (stable keys).
+        vectors: title(+abstract) embeddings fetched so far, by paper id.
+    """
+
+    def __init__(
+        self,
+        corpus: Corpus,
+        model: PairwiseModel | None,
+        store: Store | None = None,
+        stats: LibraryStats | None = None,
+        use_embeddings: bool = True,
+        decisions: DecidedState | None = None,
+        previous: Mapping[str, str] | None = None,
+    ) -> None:
+        self.corpus = corpus
+        self.decisions = decisions
+        self.previous: Mapping[str, str] = previous or {}
+        self.model = model
+        self.store = store
+        self.stats = stats or compute_stats(corpus)
+        self.use_embeddings = use_embeddings and store is not None
+        self.vectors: dict[str, np.ndarray] = {}
+
+    def fitted_model(self) -> PairwiseModel:
+        """The pairwise model; an error (never a default model) when there is none."""
+        if self.model is None:
+            raise BylineError("no pairwise model is loaded; run `byline train` to build one")
+        return self.model
+
+    # -- features and probabilities ----------------------------------------------------
+
+    def prepare(self, slugs: Iterable[str], progress: Progress | None = None) -> None:
+        """Embed (or fetch from the cache) every paper of the given blocks, in one batch."""
+        self.prepare_papers(
+            (
+                m.paper_id
+                for s in slugs
+                if len(self.corpus.blocks.get(s, ())) > 1
+                for m in self.corpus.blocks[s]
+            ),
+            progress,
+        )
+
+    def prepare_papers(self, paper_ids: Iterable[str], progress: Progress | None = None) -> None:
+        if not self.use_embeddings:
+            return
+        assert self.store is not None
+        wanted = sorted({p for p in paper_ids if p not in self.vectors})
+        texts = {
+            p: embed_text(self.corpus.papers[p].title, self.corpus.papers[p].abstract)
+            for p in wanted
+        }
+        self.vectors.update(cached_embeddings(self.store, texts, progress=progress))
+
+    def features(self, mentions: list[Mention]) -> np.ndarray:
+        """Pairwise features of one block's mentions (``np.triu_indices`` order)."""
+        self.prepare_papers(m.paper_id for m in mentions)
+        return block_features(
+            mentions, self.corpus.papers, self.stats, self.vectors if self.use_embeddings else None
+        )
+
+    def probabilities(self, mentions: list[Mention]) -> tuple[np.ndarray, np.ndarray]:
+        """P(same) of every pair of ``mentions`` and which pairs have direct evidence (a
+        shared co-author or the same affiliation), both in ``np.triu_indices`` order."""
+        if len(mentions) < 2:
+            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=bool)
+        X = self.features(mentions)
+        return self.fitted_model().predict_proba(X), evidence_of(X)
+
+    def block_probabilities(
+        self, slugs: list[str], progress: StageProgress | None = None
+    ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """:meth:`probabilities` of every block in ``slugs`` (embedded in one batch first)."""
+        self.prepare(slugs, progress=lambda d, n: progress and progress("embed", d, n))
+        out = {}
+        for i, slug in enumerate(slugs):
+            out[slug] = self.probabilities(self.corpus.blocks[slug])
+            if progress:
+                progress("predict", i + 1, len(slugs))
+        return out
+
+    # -- clustering --------------------------------------------------------------------
+
+    def cluster_pairs(
+        self,
+        n: int,
+        probs: np.ndarray,
+        constraints: Constraints,
+        evidence: np.ndarray | None,
+        threshold: float | None = None,
+        link_threshold: float | None = None,
+    ) -> np.ndarray:
+        """Cluster labels of ``n`` items from their pairwise P(same) (triu order), direct
+        evidence and hard constraints, at the model's thresholds unless given."""
+        model = self.fitted_model()
+        return cluster_block(
+            n,
+            probs,
+            model.threshold if threshold is None else threshold,
+            constraints,
+            link_threshold=model.link_threshold if link_threshold is None else link_threshold,
+            evidence=evidence,
+            evidence_threshold=model.evidence_threshold,
+        )
+
+    def cluster(
+        self,
+        mentions: list[Mention],
+        probs: np.ndarray,
+        evidence: np.ndarray,
+        threshold: float | None = None,
+        link_threshold: float | None = None,
+    ) -> np.ndarray:
+        """Cluster one block's mentions given their pairwise probabilities and direct
+        evidence (:meth:`probabilities`), under the block's identity evidence and the
+        maintainers' decisions."""
+        constraints = evidence_constraints(mentions, self.corpus, self.decisions, self.previous)
+        return self.cluster_pairs(
+            len(mentions), probs, constraints, evidence, threshold, link_threshold
+        )
+
+    def cluster_blocks(
+        self,
+        probs: Mapping[str, tuple[np.ndarray, np.ndarray]],
+        threshold: float | None = None,
+        link_threshold: float | None = None,
+    ) -> dict[str, str]:
+        """A cluster label per mention of the given blocks (``<slug>/<n>``), from
+        :meth:`block_probabilities`, at one setting of the thresholds."""
+        pred: dict[str, str] = {}
+        for slug, (p, evidence) in probs.items():
+            mentions = self.corpus.blocks[slug]
+            labels = self.cluster(mentions, p, evidence, threshold, link_threshold)
+            for m, lab in zip(mentions, labels, strict=True):
+                pred[m.mention_id] = f"{slug}/{lab}"
+        return pred
+
+    def split_block(self, slug: str) -> BlockResult:
+        """The persons of one block: probabilities, clusters, confidences, stable keys."""
+        mentions = self.corpus.blocks[slug]
+        probs, evidence = self.probabilities(mentions)
+        labels = self.cluster(mentions, probs, evidence)
+        return self._result(slug, mentions, labels, probs)
+
+    def _result(
+        self, slug: str, mentions: list[Mention], labels: np.ndarray, probs: np.ndarray
+    ) -> BlockResult:
+        n = len(mentions)
+        P = pair_matrix(n, probs)
+        conf = np.ones(n, dtype=np.float32)
+        for lab in np.unique(labels):
+            idx = np.flatnonzero(labels == lab)
+            if len(idx) > 1:
+                sub = P[np.ix_(idx, idx)]
+                conf[idx] = (sub.sum(1) - 1.0) / (len(idx) - 1)
+            elif n > 1:
+                others = np.delete(P[idx[0]], idx[0])
+                conf[idx] = 1.0 - others.max()
+        labs = list(np.unique(labels))
+        group_keys = assign_keys(
+            slug,
+            [[mentions[i] for i in np.flatnonzero(labels == lab)] for lab in labs],
+            self.corpus,
+            self.decisions,
+            self.previous,
+        )
+        keys_by_label = dict(zip(labs, group_keys, strict=True))
+        keys = [keys_by_label[lab] for lab in labels]
+        return BlockResult(slug, mentions, labels, conf, keys, probs)
+
+
+def load_engine(db: str | None = None, model_path: str | Path | None = None) -> Engine:
+    """The engine every command and the web page work with: the store's corpus, the
+    shipped (or given) model, the maintainers' decisions and the last predictions."""
+    from byline.store import connect
+    from byline.store.corpus import load_corpus
+
+    store = connect(db, create=False)
+    model = PairwiseModel.load(model_path)
+    corpus = load_corpus(store)
+    return Engine(
+        corpus,
+        model,
+        store,
+        stats=library_stats(corpus, store),
+        decisions=decided_state(store),
+        previous=load_predictions(store),
+    )
+
+
+def remember(engine: Engine, results: Iterable[BlockResult]) -> int:
+    """Store these blocks' predictions, so the next run keeps their person keys."""
+    results = list(results)
+    if engine.store is None:
+        return 0
+    rows = [
+        (m.mention_id, r.slug, k, float(c))
+        for r in results
+        for m, k, c in zip(r.mentions, r.keys, r.confidence, strict=True)
+    ]
+    version = engine.model.version if engine.model else ""
+    return save_predictions(engine.store, rows, version, slugs=[r.slug for r in results])

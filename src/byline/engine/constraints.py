@@ -1,0 +1,98 @@
+"""Hard constraints of one block: identity evidence and maintainer decisions."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from byline.cluster import Constraints
+from byline.sources.records import Mention
+from byline.store.corpus import Corpus
+from byline.store.decisions import DecidedState
+
+
+def evidence_constraints(
+    mentions: list[Mention],
+    corpus: Corpus,
+    decisions: DecidedState | None = None,
+    previous: Mapping[str, str] | None = None,
+) -> Constraints:
+    """Must-link shared ORCIDs / explicit ids; cannot-link co-authors of one paper and
+    mentions that carry two different ids or two different ORCIDs.
+
+    Maintainer decisions override the data's own evidence for the mentions they cover:
+    mentions decided to be one person are must-linked, mentions decided to be different
+    persons cannot-linked, and a mention decided NOT to be person P is cannot-linked with
+    every mention of P (decided, carrying P's id, or predicted as P last time).
+    """
+    c = Constraints()
+    decided = decisions.assigned if decisions else {}
+    first_with: dict[str, int] = {}
+    ids: list[str | None] = []
+    orcids: list[str | None] = []
+    for i, m in enumerate(mentions):
+        pid = m.person_id if m.person_id and not corpus.is_catch_all(m.person_id) else None
+        if m.mention_id in decided:
+            # The maintainer's word replaces the mention's own evidence: it now carries the
+            # decided person as its id (must-linked with that person's other mentions,
+            # kept apart from other ids), and its own id/ORCID no longer count.
+            pid = decided[m.mention_id]
+            ids.append(pid)
+            orcids.append(None)
+            key = f"id:{pid}"
+            if key in first_with:
+                c.must.append((first_with[key], i))
+            else:
+                first_with[key] = i
+            continue
+        if decisions and pid and pid in decisions.excluded.get(m.mention_id, ()):
+            pid = None
+        if pid is None and m.orcid is None:
+            ids.append(None)
+            orcids.append(None)
+            continue
+        registry = corpus.persons.get(pid or "")
+        orcid = m.orcid or (registry.orcid if registry else None)
+        ids.append(pid)
+        orcids.append(orcid)
+        for key in (f"id:{pid}" if pid else None, f"orcid:{orcid}" if orcid else None):
+            if key is None:
+                continue
+            if key in first_with:
+                c.must.append((first_with[key], i))
+            else:
+                first_with[key] = i
+    by_paper: dict[str, list[int]] = {}
+    for i, m in enumerate(mentions):
+        by_paper.setdefault(m.paper_id, []).append(i)
+    for idx in by_paper.values():
+        c.cannot.extend((a, b) for ai, a in enumerate(idx) for b in idx[ai + 1 :])
+    marked = [i for i in range(len(mentions)) if ids[i] or orcids[i]]
+    for ai, a in enumerate(marked):
+        for b in marked[ai + 1 :]:
+            if (ids[a] and ids[b] and ids[a] != ids[b]) or (
+                orcids[a] and orcids[b] and orcids[a] != orcids[b]
+            ):
+                c.cannot.append((a, b))
+    if decisions and not decisions.empty:
+        _decision_constraints(mentions, decisions, previous or {}, c)
+    return c
+
+
+def _decision_constraints(
+    mentions: list[Mention],
+    decisions: DecidedState,
+    previous: Mapping[str, str],
+    c: Constraints,
+) -> None:
+    """Cannot-links of "not this person" decisions. (Assigned mentions need nothing here:
+    they carry the decided person as their id, so the id evidence links them.)"""
+    for i, m in enumerate(mentions):
+        for p in decisions.excluded.get(m.mention_id, ()):
+            for j, other in enumerate(mentions):
+                if j == i or p in decisions.excluded.get(other.mention_id, ()):
+                    continue
+                mine = decisions.assigned.get(other.mention_id)
+                if mine == p or (
+                    mine is None and (other.person_id == p or previous.get(other.mention_id) == p)
+                ):
+                    c.cannot.append((i, j))
