@@ -14,7 +14,14 @@ import pytest
 from byline.errors import BylineError, DataError
 from byline.sources import read_anthology
 from byline.sources.anthology import LAYOUTS, Library, iter_source_files
-from byline.sources.anthology_xml import paper_full_id
+from byline.sources.ids import (
+    is_anthology_paper_id,
+    is_person_id,
+    mention_id,
+    paper_full_id,
+    paper_of,
+    parse_mention_id,
+)
 from byline.sources.people import read_name_variants, read_people_json, read_people_yaml
 from byline.sources.records import Mention, Name, Person
 
@@ -55,6 +62,25 @@ def copy_fixture(fixtures_dir: Path, name: str, tmp_path: Path) -> Path:
 )
 def test_paper_full_id(collection: str, volume: str, paper: str, expected: str) -> None:
     assert paper_full_id(collection, volume, paper) == expected
+    assert is_anthology_paper_id(expected)
+
+
+def test_mention_ids_build_and_parse() -> None:
+    mid = mention_id("2024.acl-long.12", 3)
+    assert mid == "2024.acl-long.12#3"
+    assert parse_mention_id(mid) == ("2024.acl-long.12", 3)
+    assert paper_of(mid) == "2024.acl-long.12"
+    assert parse_mention_id(mention_id("P19-1012", 0)) == ("P19-1012", 0)
+    for bad in ["P19-1012", "P19-1012#", "#3", "P19-1012#x"]:
+        with pytest.raises(ValueError, match="not a mention id"):
+            parse_mention_id(bad)
+    assert not is_anthology_paper_id("new-paper-1")
+
+
+def test_person_ids() -> None:
+    assert is_person_id("jiarui-fenwick") and is_person_id("yang-liu-edinburgh")
+    assert not is_person_id("Jiarui-Fenwick") and not is_person_id("1-fenwick")
+    assert not is_person_id("j") and not is_person_id("jiarui fenwick")
 
 
 # --- Nov 2025 layout ---------------------------------------------------------------------

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from byline.errors import BylineError
 from byline.evaluation.protocol import split_of
+from byline.sources.ids import parse_mention_id
 from byline.store.corpus import Corpus
 
 
@@ -89,13 +90,13 @@ def dump_for_s2and(
     with open(out_dir / "signatures.jsonl", "w", encoding="utf-8") as fh:
         for slug, ids in sorted(train_blocks.items()):
             for mid in ids:
-                pid, pos = mid.split("#")
+                pid, pos = parse_mention_id(mid)
                 fh.write(
                     json.dumps(
                         {
                             "mention_id": mid,
                             "paper_id": pid,
-                            "position": int(pos),
+                            "position": pos,
                             "block": slug,
                             "split": "train",
                             "gold": gold[mid],

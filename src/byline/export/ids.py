@@ -13,8 +13,7 @@ from collections.abc import Callable
 
 from slugify import slugify
 
-# acl_anthology.constants.RE_VERIFIED_PERSON_ID
-VALID_ID = re.compile(r"[a-z][\-a-z0-9]+")
+from byline.sources.ids import is_person_id
 
 _FILLERS = frozenset("a an and at de del der des di du for in la le of the to und von".split())
 
@@ -62,7 +61,7 @@ def new_person_id(
     ids given earlier in the same export); ``shared`` whether other persons or unassigned
     mentions go by the same name (then the bare slug is not used).
     """
-    base = slug if VALID_ID.fullmatch(slug) else f"p-{slug}".strip("-")
+    base = slug if is_person_id(slug) else f"p-{slug}".strip("-")
     if not shared and not taken(base):
         return base
     candidates = []
@@ -72,6 +71,6 @@ def new_person_id(
         candidates.append(f"{base}-{orcid[-4:].lower()}")
     candidates += [f"{base}-{n}" for n in range(2, 1000)]
     for pid in candidates:
-        if VALID_ID.fullmatch(pid) and not taken(pid):
+        if is_person_id(pid) and not taken(pid):
             return pid
     raise AssertionError(f"no free id for {slug}")  # pragma: no cover

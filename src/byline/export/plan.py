@@ -33,6 +33,7 @@ from byline.export.people_files import write_registry
 from byline.export.resolve import AMBIGUOUS, UNVERIFIED, Entry, Registry
 from byline.export.xml_ids import NameSpec, apply_id_edits, check_edit, scan
 from byline.sources.anthology import LAYOUTS, _Folder, detect_layout
+from byline.sources.ids import paper_of
 
 CATCH_ALL_COMMENT = "May refer to several people"
 
@@ -180,7 +181,7 @@ class _Planner:
             )
         # 1. the files of the decided mentions, and the mentions themselves
         for mid in sorted(ch.mention_ids):
-            rel = collection_file(mid.rsplit("#", 1)[0])
+            rel = collection_file(paper_of(mid))
             if not self.folder.exists(rel):
                 raise DataError(
                     self.folder.label(rel),

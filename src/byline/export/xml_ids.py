@@ -15,7 +15,8 @@ from xml.sax.saxutils import quoteattr
 from lxml import etree
 
 from byline.errors import BylineError, DataError
-from byline.sources.anthology_xml import paper_full_id
+from byline.sources.ids import mention_id as make_mention_id
+from byline.sources.ids import paper_full_id
 
 # Start tags of name specifications, skipping comments, CDATA and processing instructions
 # so that the n-th match is the n-th element lxml sees.
@@ -99,7 +100,7 @@ def scan(data: bytes, source: str, label: str | None = None) -> list[NameSpec]:
             if el.tag == "author":
                 pos = positions.get(id(parent), 0)
                 positions[id(parent)] = pos + 1
-                mention_id = f"{item}#{pos}"
+                mention_id = make_mention_id(item, pos)
         else:  # <meta> of a volume
             volume = parent.getparent()
             vid = volume.get("id", "") if volume is not None else ""

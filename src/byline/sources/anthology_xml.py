@@ -7,6 +7,7 @@ import re
 from lxml import etree
 
 from byline.errors import DataError
+from byline.sources.ids import paper_full_id
 from byline.sources.records import Mention, Paper
 
 _WS = re.compile(r"\s+")
@@ -24,21 +25,6 @@ def _text(el: etree._Element | None, paragraphs: bool = False) -> str:
         for par in el.iter("par"):
             par.tail = " " + (par.tail or "")
     return _WS.sub(" ", "".join(el.itertext())).strip()
-
-
-def paper_full_id(collection: str, volume: str, paper: str) -> str:
-    """The Anthology ID of a paper.
-
-    New-style collections (``2024.acl``) give ``2024.acl-long.12``; old-style ones give
-    ``P19-1012`` (one digit of volume, three of paper) or, for ``W`` workshops, ``C69`` and the
-    EMNLP 2019 workshop volumes (``D19`` volume 5 and up), ``W19-3212`` (two and two), as
-    ``acl_anthology.utils.ids.build_id`` does.
-    """
-    if collection[:1].isdigit():
-        return f"{collection}-{volume}.{paper}"
-    if collection[0] == "W" or collection == "C69" or (collection == "D19" and int(volume) >= 5):
-        return f"{collection}-{int(volume):02d}{int(paper):02d}"
-    return f"{collection}-{int(volume):01d}{int(paper):03d}"
 
 
 def _mention(paper_id: str, position: int, el: etree._Element) -> Mention:

@@ -21,10 +21,8 @@ from typing import Any
 import yaml
 
 from byline.errors import DataError
+from byline.sources.ids import is_person_id
 from byline.sources.records import Name, Person
-
-# A verified person id of the 2026 layouts (acl_anthology.constants.RE_VERIFIED_PERSON_ID).
-_PERSON_ID = re.compile(r"[a-z][\-a-z0-9]+")
 
 
 def load_yaml(data: bytes, source: str) -> Any:
@@ -138,7 +136,7 @@ def _read_people_mapping(doc: Any, data: bytes, source: str, fmt: str) -> list[P
 
     persons: list[Person] = []
     for pid, entry in doc.items():
-        if not isinstance(pid, str) or not _PERSON_ID.fullmatch(pid):
+        if not isinstance(pid, str) or not is_person_id(pid):
             raise DataError(
                 source,
                 f"invalid person id {pid!r} (expected lower-case letters, digits and '-')",

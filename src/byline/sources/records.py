@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from byline.names import name_slug
+from byline.sources.ids import mention_id
 
 CATCH_ALL_MARK = "may refer to several people"
 
@@ -39,7 +40,7 @@ class Mention:
 
     @property
     def mention_id(self) -> str:
-        return f"{self.paper_id}#{self.position}"
+        return mention_id(self.paper_id, self.position)
 
     @property
     def slug(self) -> str:

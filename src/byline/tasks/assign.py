@@ -40,6 +40,7 @@ from byline.features.embeddings import MODEL_NAME, embed_text, encode, text_hash
 from byline.features.pairwise import FEATURES, block_features, evidence_of
 from byline.features.stats import LibraryStats, paper_text
 from byline.names import fold
+from byline.sources.ids import is_anthology_paper_id, mention_id
 from byline.sources.records import Mention, Paper
 from byline.store import schema as t
 from byline.store.decisions import stable_key
@@ -65,7 +66,7 @@ class Assignment:
 
     @property
     def mention_id(self) -> str:
-        return f"{self.paper_id}#{self.position}"
+        return mention_id(self.paper_id, self.position)
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -691,9 +692,6 @@ def _evidence(
     return ev
 
 
-_ANTHOLOGY_ID = re.compile(r"^(\d{4}\.[a-z0-9]+(-[a-z0-9]+)*\.\d+|[A-Z]\d{2}-\d{4})$")
-
-
 def record_assignments(
     engine: Engine, results: list[Assignment], actor: str = "assign", note: str = ""
 ) -> int:
@@ -709,7 +707,7 @@ def record_assignments(
 
     if engine.store is None:
         raise BylineError("recording decisions needs a store")
-    bad = sorted({r.paper_id for r in results if not _ANTHOLOGY_ID.match(r.paper_id)})
+    bad = sorted({r.paper_id for r in results if not is_anthology_paper_id(r.paper_id)})
     if bad:
         raise BylineError(
             f"--record needs Anthology paper ids, and {bad[0]!r} is not one; give an XML "

@@ -14,6 +14,7 @@ from byline.engine import Engine
 from byline.evaluation.metrics import ambiguous_blocks, score
 from byline.evaluation.protocol import gold_labels, heldout_corpus, scored_mentions
 from byline.model.pairwise import PairwiseModel
+from byline.sources.ids import paper_of
 from byline.sources.records import Mention
 from byline.store import Store
 from byline.store.corpus import Corpus
@@ -36,7 +37,7 @@ def training_pairs(
     """Feature rows, labels and weights for pairs of gold mentions inside train blocks."""
     blocks = scored_mentions(engine.corpus, gold, "train")
     blocks = {b: ms for b, ms in blocks.items() if len(ms) >= 2}
-    wanted = {mid.split("#")[0] for ms in blocks.values() for mid in ms}
+    wanted = {paper_of(mid) for ms in blocks.values() for mid in ms}
     engine.prepare_papers(wanted, progress=lambda d, n: progress and progress("embed", d, n))
     Xs, ys, ws = [], [], []
     for i, (slug, mids) in enumerate(sorted(blocks.items())):

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from byline.engine import BlockResult, Engine, remember
 from byline.errors import BylineError
 from byline.names import fold, name_slug
+from byline.sources.ids import paper_of
 from byline.store import Store
 from byline.store import schema as t
 from byline.store.decisions import (
@@ -443,7 +444,7 @@ class Review:
                             out = [m for m in moved if key_of[m] == old]
                             plan.append(("not_person", out, old, None, f"moved to {person}"))
             for kind, mids, who, _, _ in plan:
-                papers = Counter(m.rsplit("#", 1)[0] for m in mids)
+                papers = Counter(paper_of(m) for m in mids)
                 twice = [p for p, c in papers.items() if c > 1]
                 if kind != "not_person" and twice:
                     raise BadRequest(
