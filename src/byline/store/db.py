@@ -6,9 +6,10 @@ import os
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import OperationalError
 
 from byline.errors import BylineError
-from byline.store.schema import metadata
+from byline.store.migrate import migrate
 
 DEFAULT_DB_URL = "sqlite:///.byline/byline.sqlite"
 
@@ -27,7 +28,11 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
 
 
 def connect(url: str | None = None, create: bool = True) -> Engine:
-    """Open the store, creating its tables if needed."""
+    """Open the store: create it at the schema's head, or migrate it there (one transaction).
+
+    A store newer than this code, or a migration that fails, is refused (:class:`BylineError`)
+    and left as it was.
+    """
     url = resolve_db_url(url)
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
         path = Path(url.removeprefix("sqlite:///"))
@@ -40,5 +45,14 @@ def connect(url: str | None = None, create: bool = True) -> Engine:
         raise BylineError(f"cannot open the store {url!r}: {exc}") from None
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
-    metadata.create_all(engine)
+    try:
+        migrate(engine)
+    except OperationalError as exc:  # server down, file unreadable
+        engine.dispose()
+        first = (str(exc.orig).strip().splitlines() or [""])[0]
+        where = engine.url.render_as_string(hide_password=True)
+        raise BylineError(f"cannot open the store {where}: {first}") from None
+    except BaseException:
+        engine.dispose()
+        raise
     return engine
