@@ -1,4 +1,4 @@
-"""The store keeps its data across versions: schema revisions, a store of byline 0.1.0.
+"""The store keeps its data across versions: schema revisions, a 0.1.0 store, the data path.
 
 ``fixtures/store-0.1.0.sqlite`` was written by byline 0.1.0 (``make_store_0_1_0.py``);
 ``store-0.1.0.json`` is what that code read back from it.
@@ -22,6 +22,7 @@ from byline.errors import BylineError
 from byline.store import connect
 from byline.store import schema as t
 from byline.store.decisions import decided_state, history, record
+from byline.store.ingest import ingest, ingested_path
 from byline.store.migrate import BASELINE, MIGRATIONS, head_version, migrate, schema_version
 from byline.store.predictions import load_predictions
 
@@ -234,3 +235,41 @@ def test_a_failing_migration_leaves_the_store_as_it_was(old_store: Path, tmp_pat
 def test_baseline_is_the_first_revision() -> None:
     assert BASELINE == "0001"
     assert head_version() == BASELINE  # no schema change yet: bump this with the first one
+
+
+# ---------------------------------------------------------------- the ingested data path
+
+
+def test_export_reads_the_ingested_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    shutil.copytree(FIXTURES / "anthology-2025-11", tmp_path / "lib")
+    monkeypatch.chdir(tmp_path)  # the default tarball is not here: only the recorded path
+    db = f"sqlite:///{tmp_path}/s.sqlite"
+    res = runner.invoke(app, ["ingest", "lib", "--db", db])  # a relative path
+    assert res.exit_code == 0, res.output
+    store = connect(db)
+    assert ingested_path(store) == tmp_path / "lib"
+    assert ingested_path(store).is_absolute()
+    record(
+        store, slug="jiarui-fenwick", kind="assign", mention_ids=["W19-3201#1"],
+        person="jiarui-fenwick-edinburgh",
+    )  # fmt: skip
+    res = runner.invoke(app, ["export", "--patch", "d.patch", "--db", db, "--json"])
+    assert res.exit_code == 0, res.output
+    assert "+++ b/data/xml/W19.xml" in (tmp_path / "d.patch").read_text()
+
+    # the data moved: a clear line; ingesting it from where it is now records the new path
+    (tmp_path / "lib").rename(tmp_path / "moved")
+    res = runner.invoke(app, ["export", "--patch", "e.patch", "--db", db])
+    assert res.exit_code == 1 and "Traceback" not in res.output
+    assert "no longer exists" in res.output and "--data" in res.output
+    assert str(tmp_path / "lib") in res.output.replace("\n", "")
+    assert not (tmp_path / "e.patch").exists()
+    report = ingest(store, tmp_path / "moved")
+    assert not report.changed
+    assert ingested_path(store) == tmp_path / "moved"
+    res = runner.invoke(app, ["export", "--patch", "e.patch", "--db", db])
+    assert res.exit_code == 0, res.output
+
+
+def test_a_0_1_0_store_has_no_recorded_path(old_store: Path) -> None:
+    assert ingested_path(connect(f"sqlite:///{old_store}")) is None

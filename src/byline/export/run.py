@@ -10,19 +10,7 @@ from byline.errors import BylineError
 from byline.export.changes import changes_from_decisions
 from byline.export.plan import ExportResult, build_export
 from byline.store import schema as t
-
-# Keys of the meta table under which ingest may record the path it read.
-_SOURCE_KEYS = ("source_path", "source", "data_path")
-
-
-def ingested_path(engine: Engine) -> Path | None:
-    """The data path the store was ingested from, if the store recorded it."""
-    with engine.connect() as conn:
-        rows = dict(conn.execute(select(t.meta.c.key, t.meta.c.value)).all())
-    for key in _SOURCE_KEYS:
-        if rows.get(key):
-            return Path(rows[key])
-    return None
+from byline.store.ingest import ingested_path
 
 
 def export_decisions(engine: Engine, data: Path | None, default: Path) -> ExportResult:
@@ -31,7 +19,13 @@ def export_decisions(engine: Engine, data: Path | None, default: Path) -> Export
     The files read must be those the store holds (same SHA-1): mention positions are only
     meaningful for the data the decisions were made on.
     """
-    path = data or ingested_path(engine) or default
+    recorded = None if data else ingested_path(engine)
+    if recorded is not None and not recorded.exists():
+        raise BylineError(
+            f"{recorded}: the store was ingested from here, but it no longer exists; pass the "
+            "data with --data (or `byline ingest` it from where it is now)"
+        )
+    path = data or recorded or default
     if not path.exists():
         raise BylineError(
             f"{path}: no such file or folder; pass the Anthology data/ folder (or .tar.gz) "

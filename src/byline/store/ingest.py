@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import Connection, Engine, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from byline.errors import BylineError, DataError
@@ -15,6 +15,8 @@ from byline.sources.anthology import SourceFile
 from byline.store import schema as t
 
 _CHUNK = 5000
+# Meta key of the absolute path the store was last ingested from (`byline export`'s default).
+DATA_PATH = "data_path"
 
 
 @dataclass
@@ -32,6 +34,18 @@ class IngestReport:
         return bool(self.files_changed or self.files_removed or self.registry_changed)
 
 
+def _set_meta(conn: Connection, key: str, value: str) -> None:
+    conn.execute(delete(t.meta).where(t.meta.c.key == key))
+    conn.execute(insert(t.meta), {"key": key, "value": value})
+
+
+def ingested_path(engine: Engine) -> Path | None:
+    """The absolute data path of the last ingest (None for a store of byline 0.1.0)."""
+    with engine.connect() as conn:
+        value = conn.execute(select(t.meta.c.value).where(t.meta.c.key == DATA_PATH)).scalar()
+    return Path(value) if value else None
+
+
 def _chunks(rows: list[dict], size: int = _CHUNK):  # type: ignore[no-untyped-def]
     for i in range(0, len(rows), size):
         yield rows[i : i + size]
@@ -46,8 +60,10 @@ def ingest(
 
     Files are compared by SHA-1: unchanged collection files are not even parsed. Everything
     is written in one transaction, so a failure (bad XML, a full disk) leaves the store as
-    it was.
+    it was. The absolute ``path`` is recorded (also when nothing changed: the data may have
+    moved), as the data ``byline export`` reads by default.
     """
+    where = str(Path(path).resolve())
     with engine.connect() as conn:
         known = dict(conn.execute(select(t.source_files.c.path, t.source_files.c.digest)).all())
 
@@ -63,6 +79,8 @@ def ingest(
     report.files_removed = sorted(p for p in known if p not in lib.file_digests)
     report.registry_changed = known.get(registry_path) != lib.file_digests[registry_path]
     if not report.changed:
+        with engine.begin() as conn:
+            _set_meta(conn, DATA_PATH, where)
         return report
 
     stale_sources = set(report.files_changed) | set(report.files_removed)
@@ -81,7 +99,7 @@ def ingest(
                 "and ingest again (the store is unchanged)",
             )
     try:
-        _write(engine, lib, report, known, registry_path)
+        _write(engine, lib, report, known, registry_path, where)
     except IntegrityError as exc:
         raise BylineError(
             f"{path}: two collection files give the same paper id ({exc.orig}); remove the "
@@ -90,7 +108,9 @@ def ingest(
     return report
 
 
-def _write(engine: Engine, lib, report: IngestReport, known: dict, registry_path: str) -> None:  # type: ignore[no-untyped-def]
+def _write(  # type: ignore[no-untyped-def]
+    engine: Engine, lib, report: IngestReport, known: dict, registry_path: str, where: str
+) -> None:
     with engine.begin() as conn:
         stale = report.files_changed + [p for p in report.files_removed if p.startswith("xml/")]
         for i in range(0, len(stale), 500):
@@ -163,5 +183,5 @@ def _write(engine: Engine, lib, report: IngestReport, known: dict, registry_path
             insert(t.source_files),
             [{"path": p, "digest": d} for p, d in sorted(lib.file_digests.items())],
         )
-        conn.execute(delete(t.meta).where(t.meta.c.key == "layout"))
-        conn.execute(insert(t.meta), {"key": "layout", "value": lib.layout})
+        _set_meta(conn, "layout", lib.layout)
+        _set_meta(conn, DATA_PATH, where)
