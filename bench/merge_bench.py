@@ -44,9 +44,9 @@ import numpy as np
 
 from byline.evaluation.protocol import gold_labels, heldout_corpus, split_of
 from byline.features.embeddings import cached_embeddings, embed_text
+from byline.features.name_match import forms
 from byline.features.stats import compute_stats
 from byline.model import PairwiseModel
-from byline.name_variants import forms
 from byline.sources.records import Person
 from byline.store import connect
 from byline.store.corpus import Corpus, load_corpus

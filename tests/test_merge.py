@@ -9,8 +9,8 @@ from xml.sax.saxutils import escape
 import pytest
 
 from byline.engine import Engine, load_engine
+from byline.features.name_match import blocking_keys, compare_names
 from byline.model import PairwiseModel
-from byline.name_variants import blocking_keys, compare_names
 from byline.sources.records import Mention, Paper, Person
 from byline.store import connect
 from byline.store.corpus import Corpus

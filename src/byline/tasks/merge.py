@@ -12,8 +12,8 @@ one person key:
   can be merged (it is several people) and is skipped until ``split`` has divided it.
 
 How candidates are found. Every name of a unit gets a few normalised blocking keys
-(``byline.name_variants.blocking_keys``), plus its name in Han script and (given name,
-co-author) keys for married names; only units sharing a key are compared, and keys shared by
+(``byline.features.name_match.blocking_keys``), plus its name in Han script and (given
+name, co-author) keys for married names; only units sharing a key are compared, and keys shared by
 too many units are dropped (a name like "W. Zhang" is not resolved by its spelling), so the
 number of comparisons grows linearly with the number of units. A pair is a candidate when
 the names are compatible (``compare_names``) and nothing forbids the merge: two units on one
@@ -46,10 +46,10 @@ import lightgbm as lgb
 import numpy as np
 
 from byline.errors import BylineError
+from byline.features.name_match import KIND_TEXT, NameMatch, blocking_keys, compare_names
 from byline.features.pairwise import FEATURES as PAIR_FEATURES
 from byline.features.pairwise import block_features
 from byline.model.booster import fit_booster, load_booster, predict, save_booster
-from byline.name_variants import KIND_TEXT, NameMatch, blocking_keys, compare_names
 from byline.names import fold, has_han
 from byline.sources.records import Mention, Paper, Person
 from byline.store import Store

@@ -1,4 +1,5 @@
-"""Name variants of one person across different names: blocking keys and name evidence.
+"""Matching names across spellings (one person, different names): blocking keys and name
+evidence for `byline merge`.
 
 Two spellings can be one person for many reasons: diacritics and transliteration
 (Körner / Koerner), initials and middle names (J. Smith / John Smith / John A. Smith),
