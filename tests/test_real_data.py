@@ -117,7 +117,7 @@ def evidence_blocks(corpus: Corpus, limit: int = 3) -> list[str]:
     out = []
     for slug in sorted(corpus.blocks):
         ms = corpus.blocks[slug]
-        ids = {m.person_id for m in ms if m.person_id and not corpus.is_catch_all(m.person_id)}
+        ids = {pid for m in ms if (pid := corpus.explicit_id(m))}
         if len(ids) >= 2 and any(m.orcid for m in ms) and 15 <= len(ms) <= 80:
             out.append(slug)
     return out[:limit]
@@ -181,7 +181,7 @@ def test_real_hard_constraints_and_keys(engine: Engine, real_preds: Any) -> None
         uf = _UF()
         ident: dict[str, tuple[str | None, str | None]] = {}
         for m in ms:
-            pid = m.person_id if m.person_id and not corpus.is_catch_all(m.person_id) else None
+            pid = corpus.explicit_id(m)
             reg = corpus.persons.get(pid or "")
             orcid = m.orcid or (reg.orcid if reg else None)
             ident[m.mention_id] = (pid, orcid)

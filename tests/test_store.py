@@ -323,6 +323,10 @@ def test_load_corpus(store: Engine, fixtures_dir: Path) -> None:
     assert not corpus.is_catch_all("jiarui-fenwick-edinburgh")
     assert not corpus.is_catch_all(None)
     assert corpus.persons["jiarui-fenwick-tsinghua"].degree == "Tsinghua University"
+    by_id = {m.person_id: m for m in corpus.mentions if m.person_id}
+    assert corpus.explicit_id(by_id["jiarui-fenwick"]) is None  # a catch-all is no evidence
+    assert corpus.explicit_id(by_id["jiarui-fenwick-edinburgh"]) == "jiarui-fenwick-edinburgh"
+    assert corpus.explicit_id(next(m for m in corpus.mentions if not m.person_id)) is None
 
 
 def test_masked_hides_evidence_of_given_mentions_only(store: Engine, fixtures_dir: Path) -> None:

@@ -30,7 +30,7 @@ def evidence_constraints(
     ids: list[str | None] = []
     orcids: list[str | None] = []
     for i, m in enumerate(mentions):
-        pid = m.person_id if m.person_id and not corpus.is_catch_all(m.person_id) else None
+        pid = corpus.explicit_id(m)
         if m.mention_id in decided:
             # The maintainer's word replaces the mention's own evidence: it now carries the
             # decided person as its id (must-linked with that person's other mentions,

@@ -32,9 +32,7 @@ def assign_keys(
             taken.add(keys[gi])  # type: ignore[arg-type]
     for gi, members in enumerate(groups):
         if keys[gi] is None:
-            ids = [
-                m.person_id for m in members if m.person_id and not corpus.is_catch_all(m.person_id)
-            ]
+            ids = [pid for m in members if (pid := corpus.explicit_id(m))]
             if ids:
                 key = max(sorted(set(ids)), key=ids.count)
                 if key not in taken:

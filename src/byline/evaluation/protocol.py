@@ -47,7 +47,7 @@ def gold_labels(corpus: Corpus) -> dict[str, str]:
             uf.union(f"id:{person.person_id}", f"orcid:{person.orcid}")
     keys: dict[str, str] = {}
     for m in corpus.mentions:
-        pid = m.person_id if m.person_id and not corpus.is_catch_all(m.person_id) else None
+        pid = corpus.explicit_id(m)
         if pid and m.orcid:
             uf.union(f"id:{pid}", f"orcid:{m.orcid}")
         if pid:

@@ -38,6 +38,10 @@ class Corpus:
         p = self.persons.get(person_id or "")
         return p is not None and p.catch_all
 
+    def explicit_id(self, m: Mention) -> str | None:
+        """The mention's explicit ``id=``, unless it names a catch-all entry (no evidence)."""
+        return m.person_id if m.person_id and not self.is_catch_all(m.person_id) else None
+
     def masked(self, mention_ids: set[str]) -> Corpus:
         """A copy in which the given mentions carry no ``id=``/``orcid=``/``openreview=``.
 

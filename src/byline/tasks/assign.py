@@ -115,9 +115,7 @@ class Assigner:
     def key_of(self, m: Mention) -> str | None:
         """A library mention's person: decided, else last predicted, else its explicit id."""
         key = self.decided.get(m.mention_id) or self.engine.previous.get(m.mention_id)
-        if key is None and m.person_id and not self.corpus.is_catch_all(m.person_id):
-            key = m.person_id
-        return key
+        return key if key is not None else self.corpus.explicit_id(m)
 
     def _registry_by_slug(self) -> dict[str, set[str]]:
         if self._by_slug is None:
@@ -240,8 +238,8 @@ class Assigner:
             for m in ms:
                 if m.mention_id in self.decided:
                     continue  # the maintainer's word replaces the mention's own evidence
-                if m.person_id and not self.corpus.is_catch_all(m.person_id):
-                    g.ids.add(m.person_id)
+                if pid := self.corpus.explicit_id(m):
+                    g.ids.add(pid)
                 if m.orcid:
                     g.orcids.add(m.orcid)
             registry = self.corpus.persons.get(key)
@@ -435,7 +433,7 @@ def assign_papers(
 
 
 def _identity(a: Assigner, m: Mention) -> tuple[str | None, str | None]:
-    pid = m.person_id if m.person_id and not a.corpus.is_catch_all(m.person_id) else None
+    pid = a.corpus.explicit_id(m)
     orcid = m.orcid
     if orcid is None and pid and pid in a.corpus.persons:
         orcid = a.corpus.persons[pid].orcid

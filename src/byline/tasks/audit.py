@@ -323,7 +323,7 @@ def audit_page(
         own = Counter(co_of[i]) if labels[i] == sig.majority else Counter()
         shared = sum(1 for s in co_of[i] if major_co[s] - own[s] > 0)
         p = corpus.papers[m.paper_id]
-        pid = m.person_id if m.person_id and not corpus.is_catch_all(m.person_id) else None
+        pid = corpus.explicit_id(m)
         papers.append(
             PaperAudit(
                 mention_id=m.mention_id,

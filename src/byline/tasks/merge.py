@@ -133,7 +133,7 @@ def build_units(
         for m in mentions:
             mid = m.mention_id
             key = assigned.get(mid) or predictions.get(mid)
-            pid = m.person_id if m.person_id and not corpus.is_catch_all(m.person_id) else None
+            pid = corpus.explicit_id(m)
             if key is None and pid:
                 key = pid
             if key is None:

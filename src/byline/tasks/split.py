@@ -94,8 +94,8 @@ def summarize(result: BlockResult, corpus: Corpus) -> list[PersonSummary]:
             ven[venue] += 1
             if m.orcid:
                 orcids.add(m.orcid)
-            if m.person_id and not corpus.is_catch_all(m.person_id):
-                ids.add(m.person_id)
+            if pid := corpus.explicit_id(m):
+                ids.add(pid)
             rows.append(
                 PaperRow(
                     mention_id=m.mention_id,
