@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import Engine, create_engine, insert, inspect, select
+from test_postgres import pg_url  # noqa: F401  (a throwaway PostgreSQL server)
 from typer.testing import CliRunner
 
 from byline.cli import app
@@ -273,3 +274,58 @@ def test_export_reads_the_ingested_path(tmp_path: Path, monkeypatch: pytest.Monk
 
 def test_a_0_1_0_store_has_no_recorded_path(old_store: Path) -> None:
     assert ingested_path(connect(f"sqlite:///{old_store}")) is None
+
+
+# ------------------------------------------------------------------------ on PostgreSQL
+
+
+def _pg_schema(pg_url: str, name: str) -> str:  # noqa: F811
+    """A URL whose tables live in a new, empty schema ``name`` of the test database."""
+    engine = create_engine(pg_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"DROP SCHEMA IF EXISTS {name} CASCADE")
+        conn.exec_driver_sql(f"CREATE SCHEMA {name}")
+    engine.dispose()
+    return f"{pg_url}&options=-csearch_path%3D{name}"
+
+
+def _pg_tables(url: str) -> set[str]:
+    engine = create_engine(url)
+    try:
+        return set(inspect(engine).get_table_names())
+    finally:
+        engine.dispose()
+
+
+def test_postgresql_0_1_0_store_new_store_and_newer_store(pg_url: str) -> None:  # noqa: F811
+    url = _pg_schema(pg_url, "byline_legacy")
+    old = create_engine(url)
+    t.metadata.create_all(old)  # what byline 0.1.0's connect did: tables, no version
+    with old.begin() as conn:
+        conn.execute(insert(t.meta), {"key": "layout", "value": "2025-11"})
+    old.dispose()
+    store = connect(url)
+    assert schema_version(store) == head_version()
+    with store.connect() as conn:
+        assert conn.execute(select(t.meta.c.value)).scalars().all() == ["2025-11"]
+        assert compare_metadata(MigrationContext.configure(conn), t.metadata) == []
+    assert migrate(store) == head_version()  # again: nothing to do
+    with store.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '9999_future'")
+    store.dispose()
+    with pytest.raises(BylineError, match="newer than this byline .*upgrade byline") as err:
+        connect(url)
+    assert "\n" not in str(err.value)
+
+    fresh = connect(_pg_schema(pg_url, "byline_new"))
+    assert schema_version(fresh) == head_version()
+    fresh.dispose()
+
+
+def test_postgresql_failing_migration_is_rolled_back(pg_url: str, tmp_path: Path) -> None:  # noqa: F811
+    url = _pg_schema(pg_url, "byline_broken")
+    engine = create_engine(url)
+    with pytest.raises(BylineError, match="0002_broken failed .*the store is unchanged"):
+        migrate(engine, _scripts_with(tmp_path, "0002_broken", BROKEN))
+    engine.dispose()
+    assert _pg_tables(url) == set()  # not even the baseline's tables or the version table
