@@ -245,8 +245,9 @@ def test_export_reads_the_ingested_path(tmp_path: Path, monkeypatch: pytest.Monk
     shutil.copytree(FIXTURES / "anthology-2025-11", tmp_path / "lib")
     monkeypatch.chdir(tmp_path)  # the default tarball is not here: only the recorded path
     db = f"sqlite:///{tmp_path}/s.sqlite"
-    res = runner.invoke(app, ["ingest", "lib", "--db", db])  # a relative path
+    res = runner.invoke(app, ["ingest", "lib", "--db", db, "--json"])  # a relative path
     assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["schema"] == head_version()
     store = connect(db)
     assert ingested_path(store) == tmp_path / "lib"
     assert ingested_path(store).is_absolute()

@@ -72,6 +72,7 @@ def ingest(
     """Read an Anthology data folder into the store (only what changed since last time)."""
     from byline.store import connect
     from byline.store.ingest import ingest as run
+    from byline.store.migrate import schema_version
 
     try:
         if not path.exists():
@@ -94,6 +95,7 @@ def ingest(
         "papers_written": report.papers_written,
         "mentions_written": report.mentions_written,
         "seconds": round(secs, 1),
+        "schema": schema_version(engine),  # the store's schema revision
     }
     if as_json:
         out.print_json(json.dumps(data))
