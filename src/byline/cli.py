@@ -507,5 +507,87 @@ def audit(
     )
 
 
+@app.command()
+def intake(
+    requests: Annotated[
+        list[str],
+        typer.Argument(help="Requests: Markdown issue forms, GitHub issue JSON, or - (stdin)"),
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON array")] = False,
+    patch: Annotated[
+        Path | None, typer.Option("--patch", help="Write one patch for the whole batch")
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option("--data", help="Anthology data/ folder or .tar.gz (default: the ingested)"),
+    ] = None,
+    record_: Annotated[
+        bool, typer.Option("--record", help="Store the proposals as decisions")
+    ] = False,
+    actor: Annotated[str, typer.Option(help="Who decides (recorded with --record)")] = "intake",
+    db: DbOpt = None,
+    model: ModelOpt = None,
+) -> None:
+    """Author-page requests (the Anthology's issue form): proposal, reply and patch."""
+    from byline.export import unified_patch
+    from byline.export.intake import intake_patch, name_persons, stored_layout
+    from byline.sources.requests import RequestError, read_requests
+    from byline.tasks.intake import Proposal, propose_batch, write_reply
+
+    items: list = []  # type: ignore[type-arg]
+    written = recorded = None
+    try:
+        parsed = read_requests(requests)
+        if any(not isinstance(r, RequestError) for r in parsed):
+            engine = _engine(db, model)
+            items = propose_batch(engine, parsed)
+        else:
+            items = list(parsed)
+        proposals = [p for p in items if isinstance(p, Proposal)]
+        if proposals:
+            assert engine.store is not None
+            name_persons(proposals, engine.corpus, stored_layout(engine.store))
+            if patch is not None:
+                result = intake_patch(engine.store, proposals, data, DEFAULT_DATA)
+                patch.parent.mkdir(parents=True, exist_ok=True)
+                patch.write_text(unified_patch(result), encoding="utf-8")
+                written = str(patch)
+            for p in proposals:
+                p.reply = write_reply(p)
+            if record_:
+                from byline.tasks.intake import record_proposals
+
+                recorded = record_proposals(engine, proposals, actor=actor)
+    except BylineError as exc:
+        _fail(exc)
+    errors = [e for e in items if isinstance(e, RequestError)]
+    if as_json:
+        doc = [
+            p.as_json() if isinstance(p, Proposal) else {"request": p.source, "error": str(p)}
+            for p in items
+        ]
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+    else:
+        for p in items:
+            if isinstance(p, RequestError):
+                continue
+            flag = "needs review" if p.needs_review else "ready"
+            out.print(
+                f"[bold]{p.request.label}[/bold]: {p.kind} of {', '.join(p.pages)} -> "
+                f"{p.requester.pid} ({len(p.papers)} papers, confidence {p.confidence:.2f}, "
+                f"{flag})",
+                highlight=False,
+            )
+            out.print(p.reply, markup=False, highlight=False)
+    for e in errors:
+        console.print(f"[red]error:[/red] {e}", highlight=False)
+    if written:
+        console.print(f"patch written to {written}", highlight=False)
+    if recorded is not None:
+        console.print(f"{recorded} decisions recorded", highlight=False)
+    if errors:
+        raise typer.Exit(1)
+
+
 def main() -> None:  # pragma: no cover
     app()

@@ -20,6 +20,7 @@ class NewPerson:
     last: str
     orcid: str | None = None
     comment: str | None = None  # what tells this person apart, e.g. the affiliation
+    degree: str | None = None  # institution of the highest degree (``degree`` of the entry)
 
 
 @dataclass

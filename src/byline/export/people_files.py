@@ -279,6 +279,8 @@ def write_name_variants(data: bytes, registry: Registry) -> bytes:
             lines.append(f"  orcid: {_yaml_scalar(entry.orcid)}")
         if entry.comment:
             lines.append(f"  comment: {_yaml_scalar(entry.comment)}")
+        if entry.degree:
+            lines.append(f"  degree: {_yaml_scalar(entry.degree)}")
         if len(entry.names) > 1:
             lines.append("  variants:")
             lines += [f"  - {_yaml_name(n)}" for n in entry.names[1:]]

@@ -298,7 +298,10 @@ class _Planner:
             names = [(first or None, last)]
             if not old:
                 names += [n for n in ((a or None, b) for a, b in counts) if n not in names]
-            reg.add(Entry(pid=pid, names=names, orcid=orcid, comment=comment, new=True))
+            degree = np.degree if np else None
+            reg.add(
+                Entry(pid=pid, names=names, orcid=orcid, comment=comment, degree=degree, new=True)
+            )
             self.key_to_id[key] = pid
             self.touched.add(pid)
         # ORCID iDs must stay unique in the registry

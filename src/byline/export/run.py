@@ -7,7 +7,7 @@ from pathlib import Path
 from sqlalchemy import Engine, select
 
 from byline.errors import BylineError
-from byline.export.changes import changes_from_decisions
+from byline.export.changes import ChangeSet, changes_from_decisions
 from byline.export.plan import ExportResult, build_export
 from byline.store import schema as t
 from byline.store.ingest import ingested_path
@@ -19,6 +19,15 @@ def export_decisions(engine: Engine, data: Path | None, default: Path) -> Export
     The files read must be those the store holds (same SHA-1): mention positions are only
     meaningful for the data the decisions were made on.
     """
+    path = data_path(engine, data, default)
+    changes = changes_from_decisions(engine)
+    if changes.empty:
+        raise BylineError("no decisions to export; record some first (nothing was written)")
+    return export_changes(engine, changes, path)
+
+
+def data_path(engine: Engine, data: Path | None, default: Path) -> Path:
+    """The data to export against: ``data``, else where the store was ingested from."""
     recorded = None if data else ingested_path(engine)
     if recorded is not None and not recorded.exists():
         raise BylineError(
@@ -31,9 +40,12 @@ def export_decisions(engine: Engine, data: Path | None, default: Path) -> Export
             f"{path}: no such file or folder; pass the Anthology data/ folder (or .tar.gz) "
             "the store was ingested from with --data"
         )
-    changes = changes_from_decisions(engine)
-    if changes.empty:
-        raise BylineError("no decisions to export; record some first (nothing was written)")
+    return path
+
+
+def export_changes(engine: Engine, changes: ChangeSet, path: Path) -> ExportResult:
+    """Plan ``changes`` (stored decisions, or proposed ones such as ``byline intake``'s)
+    against the data at ``path``, checked to be the data the store holds."""
     result = build_export(changes, path)
     with engine.connect() as conn:
         known = dict(conn.execute(select(t.source_files.c.path, t.source_files.c.digest)).all())

@@ -1,0 +1,706 @@
+"""`byline intake`: an author-page request (the Anthology's issue form) to a proposal.
+
+For each request: resolve its pages to name blocks and split them with the engine (decisions
+honoured); find the requester among the persons by anchors (mentions that carry the ORCID
+iD or the OpenReview id, the registry person holding the ORCID iD, papers the supporting
+text names by Anthology id or by title, the institution against the papers' affiliations);
+propose the action of the request's type; say how sure byline is, whether a maintainer must
+look (and why), and write the reply to post on the issue.
+
+The proposed Anthology id of a new person is given by the export stage
+(:func:`byline.export.intake.name_persons`), the patch by :func:`byline.export.intake`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from rapidfuzz import fuzz
+
+from byline.engine import BlockResult, Engine
+from byline.errors import BylineError
+from byline.names import fold, name_slug
+from byline.sources.records import Mention
+from byline.sources.requests import PageRef, Request, RequestError
+from byline.store.corpus import Corpus
+
+# Anchor weights: how strongly one kind of evidence ties a mention to the requester.
+WEIGHTS = {
+    "orcid": 1.0,  # the mention carries the request's ORCID iD
+    "registry": 1.0,  # the mention carries the id of the registry person with that ORCID iD
+    "openreview": 1.0,  # the mention carries the request's OpenReview id
+    "paper_id": 0.9,  # the supporting text names the paper by its Anthology id
+    "title": 0.85,  # the supporting text names the paper by its title (fuzzy)
+    "affiliation": 0.5,  # the institution or a named affiliation matches the mention's
+}
+CLAIM = 0.85  # anchors at or above this weight are the requester's own word about a paper
+ONE_PERSON = 0.7  # confidence of a one-person page without any anchor
+UNCERTAIN = 0.5  # a paper of the requester below this engine confidence is flagged
+TITLE_MATCH = 92
+AFFILIATION_MATCH = 90
+
+_PAPER_ID = re.compile(r"(?<![\w.])(\d{4}\.[a-z0-9]+(?:-[a-z0-9]+)*\.\d+|[A-Z]\d{2}-\d{4})(?!\d)")
+_GENERIC = frozenset(
+    """a an and at de del der des di du for in la le of the to und von university
+    universitat universite universidad universidade universita institute institut
+    instituto college school faculty department dept laboratory lab labs research center
+    centre group inc ltd""".split()
+)
+
+
+class IntakeError(RequestError):
+    """A request that reads well but cannot be carried out on this library."""
+
+
+@dataclass
+class Anchor:
+    """One piece of evidence tying a mention to the requester.
+
+    Attributes:
+        kind: a key of :data:`WEIGHTS`.
+        mention_id: the mention it points at.
+        detail: what matched, for the reply.
+    """
+
+    kind: str
+    mention_id: str
+    detail: str
+
+    @property
+    def weight(self) -> float:
+        return WEIGHTS[self.kind]
+
+
+@dataclass
+class ProposedPerson:
+    """A person the proposal creates or fills.
+
+    Attributes:
+        key: the person's key in decisions and change sets: an existing registry id, or a
+            byline key ``<slug>/<8 hex>`` for a new person.
+        pid: the Anthology id (existing, or proposed by the export stage for a new person).
+        first, last: the name it goes by.
+        mention_ids: its mentions.
+        new: whether the registry must get a new entry.
+        orcid, degree, comment: the entry's fields (new persons).
+        shared: whether other people keep mentions of its name (id needs a suffix then).
+        requester: whether this is the person who asked.
+    """
+
+    key: str
+    pid: str | None
+    first: str
+    last: str
+    mention_ids: list[str]
+    new: bool
+    orcid: str | None = None
+    degree: str | None = None
+    comment: str | None = None
+    shared: bool = False
+    requester: bool = False
+
+
+@dataclass
+class Proposal:
+    """What byline proposes for one request.
+
+    Attributes:
+        request: the parsed request.
+        kind: verification, split, merge or name_change.
+        pages: the block slugs of the request's pages.
+        persons: the proposed persons, the requester first.
+        others: paper ids on the pages left to other persons.
+        confidence: how sure byline is that ``persons[0]`` is the requester, with these papers.
+        needs_review: whether a maintainer must look before accepting.
+        reasons: why review is needed (one line each).
+        evidence: how the requester was found (one line each).
+        uncertain: (paper id, engine confidence) of the requester's doubtful papers.
+        page_persons: persons byline sees on the pages.
+        titles: paper id -> (title, year) of every paper on the pages, for the reply.
+        reply: the Markdown reply (filled by :func:`write_reply`).
+        patched: False when the patch left this request out (with the reason in reasons).
+    """
+
+    request: Request
+    kind: str
+    pages: list[str]
+    persons: list[ProposedPerson]
+    others: list[str]
+    confidence: float
+    needs_review: bool
+    reasons: list[str] = field(default_factory=list)
+    evidence: list[str] = field(default_factory=list)
+    uncertain: list[tuple[str, float]] = field(default_factory=list)
+    page_persons: int = 1
+    titles: dict[str, tuple[str, int | None]] = field(default_factory=dict)
+    reply: str = ""
+    patched: bool = True
+
+    @property
+    def requester(self) -> ProposedPerson:
+        return self.persons[0]
+
+    @property
+    def papers(self) -> list[str]:
+        return _papers(self.requester.mention_ids)
+
+    def as_json(self) -> dict[str, Any]:
+        """The ``--json`` contract (exact keys)."""
+        return {
+            "request": self.request.source,
+            "kind": self.kind,
+            "pages": list(self.pages),
+            "orcid": self.request.orcid,
+            "person": self.requester.pid,
+            "papers": self.papers,
+            "others": list(self.others),
+            "confidence": round(float(self.confidence), 4),
+            "needs_review": bool(self.needs_review),
+            "reply": self.reply,
+        }
+
+
+def _papers(mention_ids: list[str]) -> list[str]:
+    return sorted({m.rsplit("#", 1)[0] for m in mention_ids})
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", fold(text)).strip()
+
+
+def _distinctive(text: str) -> str:
+    return " ".join(w for w in _norm(text).split() if w not in _GENERIC)
+
+
+# ----------------------------------------------------------------------------- pages
+
+
+def page_slugs(corpus: Corpus, request: Request) -> list[str]:
+    """The name blocks of the request's pages, in order; :class:`IntakeError` for a page the
+    library does not hold."""
+    out: list[str] = []
+    for ref in request.pages:
+        for slug in _page_blocks(corpus, ref, request.label):
+            if slug not in out:
+                out.append(slug)
+    return out
+
+
+def _page_blocks(corpus: Corpus, ref: PageRef, label: str) -> list[str]:
+    person = corpus.persons.get(ref.key) if ref.form == "verified" else None
+    if person is not None and not person.catch_all:
+        slugs = [n.slug for n in person.names if n.slug in corpus.blocks]
+        slugs += sorted(
+            {m.slug for m in corpus.mentions if m.person_id == ref.key} - set(slugs)
+        )
+        if slugs:
+            return slugs
+    slug = ref.key if ref.key in corpus.blocks else name_slug(ref.key.replace("-", " "), "")
+    if slug in corpus.blocks:
+        return [slug]
+    from byline.tasks.split import UnknownName, resolve_name
+
+    try:
+        return [resolve_name(corpus, ref.key.replace("-", " "))]
+    except UnknownName as exc:
+        hint = f"; closest: {', '.join(exc.suggestions)}" if exc.suggestions else ""
+        raise IntakeError(
+            label, "Author Pages", f"{ref.url}: no such author page in the library{hint}"
+        ) from None
+
+
+# ----------------------------------------------------------------------------- anchors
+
+
+def find_anchors(corpus: Corpus, request: Request, mentions: list[Mention]) -> list[Anchor]:
+    """Every anchor of the request among ``mentions`` (see :data:`WEIGHTS`)."""
+    anchors: list[Anchor] = []
+    holder = registry_person(corpus, request.orcid)
+    named_ids = set(_PAPER_ID.findall(request.supporting))
+    text = _norm(request.supporting)
+    inst = _distinctive(request.institution or "")
+    for m in mentions:
+        mid = m.mention_id
+        if request.orcid and m.orcid == request.orcid:
+            anchors.append(Anchor("orcid", mid, f"{m.paper_id} carries your ORCID iD"))
+        elif holder and m.person_id == holder:
+            anchors.append(Anchor("registry", mid, f"{m.paper_id} carries the id {holder}"))
+        if request.openreview and m.openreview == request.openreview:
+            anchors.append(
+                Anchor("openreview", mid, f"{m.paper_id} carries your OpenReview id")
+            )
+        if m.paper_id in named_ids:
+            anchors.append(Anchor("paper_id", mid, f"you named {m.paper_id}"))
+        else:
+            title = _norm(corpus.papers[m.paper_id].title)
+            if len(title) >= 15 and len(title.split()) >= 3 and text:
+                score = fuzz.partial_ratio(title, text)
+                if score >= TITLE_MATCH:
+                    anchors.append(Anchor("title", mid, f"you named the title of {m.paper_id}"))
+        aff = m.affiliation or ""
+        if aff:
+            mine = _distinctive(aff)
+            by_inst = inst and mine and fuzz.token_set_ratio(inst, mine) >= AFFILIATION_MATCH
+            by_text = (
+                len(mine) >= 6 and text and fuzz.partial_ratio(mine, text) >= AFFILIATION_MATCH
+            )
+            if by_inst or by_text:
+                anchors.append(
+                    Anchor("affiliation", mid, f"{m.paper_id} gives the affiliation {aff}")
+                )
+    return anchors
+
+
+def registry_person(corpus: Corpus, orcid: str | None) -> str | None:
+    """The (non-catch-all) registry person holding ``orcid``, if any."""
+    if not orcid:
+        return None
+    for p in corpus.persons.values():
+        if p.orcid == orcid and not p.catch_all:
+            return p.person_id
+    return None
+
+
+# ----------------------------------------------------------------------------- requester
+
+
+@dataclass
+class _Found:
+    """The requester on one block."""
+
+    result: BlockResult
+    key: str  # the engine's key of the requester's group
+    mention_ids: list[str]
+    confidence: float
+    evidence: list[str]
+    reasons: list[str]
+
+
+def find_requester(engine: Engine, request: Request, result: BlockResult) -> _Found:
+    """The requester's person on one split block, with evidence and confidence."""
+    corpus = engine.corpus
+    groups = result.groups()
+    index = {m.mention_id: i for i, m in enumerate(result.mentions)}
+    anchors = find_anchors(corpus, request, result.mentions)
+    reasons: list[str] = []
+    # a mention carrying another ORCID iD is someone else, whatever else matches
+    foreign = {
+        m.mention_id
+        for m in result.mentions
+        if request.orcid and m.orcid and m.orcid != request.orcid
+    }
+    anchors = [a for a in anchors if a.mention_id not in foreign]
+    score: dict[str, float] = {}
+    for a in anchors:
+        key = result.keys[index[a.mention_id]]
+        score[key] = max(score.get(key, 0.0), a.weight) + 0.01  # more anchors break ties
+    if score:
+        ranked = sorted(score.items(), key=lambda kv: (-kv[1], -len(groups[kv[0]]), kv[0]))
+        key, best = ranked[0]
+        strength = max(a.weight for a in anchors if result.keys[index[a.mention_id]] == key)
+        if len(ranked) > 1 and ranked[1][1] >= best - 0.05:
+            reasons.append(
+                f"the evidence points at {sum(1 for _, s in ranked if s >= best - 0.05)} "
+                f"of the persons on {result.slug} equally"
+            )
+            strength *= 0.6
+    elif len(groups) == 1:
+        (key,) = groups
+        strength = ONE_PERSON
+    else:
+        key = max(groups, key=lambda k: (len(groups[k]), k))
+        strength = 0.3
+        reasons.append(
+            f"nothing in the request ties you to one of the {len(groups)} persons on "
+            f"{result.slug}; byline took the one with the most papers"
+        )
+    mine = [result.mentions[i].mention_id for i in groups[key] if result.mentions[i].mention_id
+            not in foreign]
+    claimed = [
+        a for a in anchors if a.weight >= CLAIM and result.keys[index[a.mention_id]] != key
+    ]
+    for a in claimed:
+        if a.mention_id not in mine:
+            mine.append(a.mention_id)
+            reasons.append(
+                f"{a.mention_id.rsplit('#', 1)[0]} is yours by your own word ({a.detail}), "
+                "but byline puts it with another person"
+            )
+    mine.sort()
+    conf = [float(result.confidence[index[m]]) for m in mine]
+    evidence = sorted({a.detail for a in anchors if a.mention_id in mine})
+    if not anchors and len(groups) == 1:
+        evidence.append(f"byline sees one person on {result.slug}")
+    return _Found(
+        result=result,
+        key=key,
+        mention_ids=mine,
+        confidence=strength * (sum(conf) / len(conf) if conf else 0.0),
+        evidence=evidence,
+        reasons=reasons,
+    )
+
+
+# ----------------------------------------------------------------------------- proposals
+
+
+def _new_key(slug: str, seed: str) -> str:
+    return f"{slug}/{hashlib.sha1(f'intake {seed}'.encode()).hexdigest()[:8]}"
+
+
+def _split_name(text: str) -> tuple[str, str]:
+    """"Jiarui Fenwick-Reid" -> ("Jiarui", "Fenwick-Reid"); "Fenwick, Jiarui" the same."""
+    text = " ".join(text.split())
+    if "," in text:
+        last, first = (x.strip() for x in text.split(",", 1))
+        return first, last
+    parts = text.rsplit(" ", 1)
+    return (parts[0], parts[1]) if len(parts) == 2 else ("", parts[0])
+
+
+def _commonest_name(mentions: list[Mention]) -> tuple[str, str]:
+    return Counter((m.first, m.last) for m in mentions).most_common(1)[0][0]
+
+
+def _person(
+    engine: Engine,
+    found_key: str,
+    mention_ids: list[str],
+    request: Request,
+    *,
+    requester: bool,
+    shared: bool,
+    name: tuple[str, str] | None = None,
+) -> ProposedPerson:
+    corpus = engine.corpus
+    by_id = {m.mention_id: m for s in {m.rsplit("#", 1)[0] for m in mention_ids}
+             for m in corpus.papers[s].authors}
+    ms = [by_id[m] for m in mention_ids]
+    first, last = name or _commonest_name(ms)
+    holder = registry_person(corpus, request.orcid) if requester else None
+    existing = holder or (
+        found_key if found_key in corpus.persons and not corpus.is_catch_all(found_key) else None
+    )
+    if existing is None and not any(m.person_id for m in ms):
+        # mentions without id that the registry gives to exactly one person by their names
+        named = {
+            p.person_id
+            for p in corpus.persons.values()
+            if not p.catch_all
+            and not p.disable_name_matching
+            and {n.slug for n in p.names} & {m.slug for m in ms}
+        }
+        if len(named) == 1 and not any(
+            p.catch_all and {n.slug for n in p.names} & {m.slug for m in ms}
+            for p in corpus.persons.values()
+        ):
+            existing = named.pop()
+    if existing:
+        entry = corpus.persons[existing]
+        return ProposedPerson(
+            key=existing,
+            pid=existing,
+            first=first,
+            last=last,
+            mention_ids=mention_ids,
+            new=False,
+            orcid=entry.orcid,
+            degree=entry.degree,
+            comment=entry.comment,
+            shared=shared,
+            requester=requester,
+        )
+    affs = Counter(m.affiliation for m in ms if m.affiliation)
+    institution = request.institution if requester else None
+    comment = (institution if shared else None) or (affs.most_common(1)[0][0] if affs else None)
+    seed = request.orcid if requester and request.orcid else f"{request.label} {found_key}"
+    key = found_key if "/" in found_key and not requester else _new_key(name_slug(first, last),
+                                                                        seed)
+    return ProposedPerson(
+        key=key,
+        pid=None,
+        first=first,
+        last=last,
+        mention_ids=mention_ids,
+        new=True,
+        orcid=request.orcid if requester else None,
+        degree=institution,
+        comment=comment,
+        shared=shared,
+        requester=requester,
+    )
+
+
+def propose(engine: Engine, request: Request) -> Proposal:
+    """The proposal for one parsed request (nothing is written)."""
+    corpus = engine.corpus
+    slugs = page_slugs(corpus, request)
+    results = [engine.split_block(s) for s in slugs]
+    kind = request.kind
+    found = [find_requester(engine, request, r) for r in results]
+    titles = {
+        m.paper_id: (corpus.papers[m.paper_id].title, corpus.papers[m.paper_id].year)
+        for r in results
+        for m in r.mentions
+    }
+    reasons: list[str] = []
+    evidence: list[str] = []
+    for f in found:
+        reasons += f.reasons
+        evidence += f.evidence
+    n_persons = sum(len(r.groups()) for r in results)
+    if kind == "merge":
+        primary = found
+        if len(slugs) < 2:
+            reasons.append("a merge needs two or more pages; the request gives one")
+    else:
+        primary = [max(found, key=lambda f: (f.confidence, len(f.mention_ids)))]
+        if len(found) > 1:
+            reasons.append(
+                f"the request lists {len(slugs)} pages; byline proposes on {primary[0].result.slug}"
+            )
+    mine = sorted({m for f in primary for m in f.mention_ids})
+    all_ids = [m.mention_id for r in results for m in r.mentions]
+    rest = [m for m in all_ids if m not in set(mine)]
+    shared = bool(rest) or _registry_shares(corpus, slugs, request)
+    name = None
+    if kind == "name_change" and request.preferred_name:
+        name = _split_name(request.preferred_name)
+    me = _person(
+        engine, primary[0].key, mine, request, requester=True, shared=shared, name=name
+    )
+    persons = [me]
+    if kind == "split":
+        for f, r in zip(found, results, strict=True):
+            for key, idx in sorted(r.groups().items()):
+                if key == f.key:
+                    continue
+                ids = [r.mentions[i].mention_id for i in idx if r.mentions[i].mention_id
+                       not in set(mine)]
+                if ids:
+                    persons.append(
+                        _person(engine, key, ids, request, requester=False, shared=True)
+                    )
+        if len(persons) == 1:
+            reasons.append(
+                "byline sees one person on this page; a split needs the papers that are not "
+                "yours named in the request"
+            )
+    conf = [f.confidence for f in primary]
+    confidence = min(conf) if conf else 0.0
+    papers_total = len({m.rsplit("#", 1)[0] for m in all_ids})
+    others_papers = _papers(rest)
+    if kind in ("verification", "name_change") and n_persons > 1:
+        reasons.insert(
+            0,
+            f"this page holds {n_persons} people; {len(_papers(mine))} of its {papers_total} "
+            "papers are yours",
+        )
+    if me.orcid and request.orcid and me.orcid != request.orcid:
+        reasons.append(
+            f"the registry gives {me.pid} the ORCID iD {me.orcid}, not {request.orcid}"
+        )
+    if not me.new and request.orcid and not me.orcid:
+        reasons.append(
+            f"{me.pid} is in the registry without an ORCID iD; add {request.orcid} to its "
+            "entry by hand (the patch only moves papers)"
+        )
+    if kind == "name_change" and not me.new:
+        reasons.append(
+            f"{me.pid} is in the registry; add the name {' '.join(name or ())} to its entry by "
+            "hand (the patch only moves papers)"
+        )
+    index = {m.mention_id: (r, i) for r in results for i, m in enumerate(r.mentions)}
+    uncertain = sorted(
+        (mid.rsplit("#", 1)[0], round(float(index[mid][0].confidence[index[mid][1]]), 2))
+        for mid in mine
+        if float(index[mid][0].confidence[index[mid][1]]) < UNCERTAIN
+    )
+    if uncertain:
+        reasons.append(f"byline is unsure of {len(uncertain)} of your papers (marked below)")
+    if confidence < 0.6:
+        reasons.append(f"confidence {confidence:.2f} is low")
+    return Proposal(
+        request=request,
+        kind=kind,
+        pages=slugs,
+        persons=persons,
+        others=others_papers,
+        confidence=confidence,
+        needs_review=bool(reasons),
+        reasons=reasons,
+        evidence=sorted(set(evidence)),
+        uncertain=uncertain,
+        page_persons=n_persons,
+        titles=titles,
+    )
+
+
+def _registry_shares(corpus: Corpus, slugs: list[str], request: Request) -> bool:
+    """Whether another registry person goes by one of these names."""
+    holder = registry_person(corpus, request.orcid)
+    return any(
+        p.person_id != holder and not p.catch_all and any(n.slug in slugs for n in p.names)
+        for p in corpus.persons.values()
+    )
+
+
+def merge_evidence(engine: Engine, proposal: Proposal) -> list[str]:
+    """The name-variant evidence of ``byline merge`` between the pages of a merge request."""
+    from byline.tasks.merge import MergeModel, find_merges
+
+    pages = set(proposal.pages)
+    if len(pages) < 2:
+        return []
+    lines = []
+    try:
+        cands = find_merges(engine, MergeModel.load(), proposal.pages[0], include_known=True)
+    except BylineError:
+        return []
+    for c in cands:
+        covered = (set(c.source_slugs) | set(c.target_slugs)) & pages
+        if len(covered) >= 2:
+            ev = c.evidence
+            lines.append(
+                f"byline merge scores {c.source_name} / {c.target_name} at {c.score:.2f} "
+                f"({', '.join(c.kinds) or 'name evidence'}; P(same) mean {ev.p_mean:.2f}"
+                + (f"; shared co-authors: {', '.join(ev.coauthors[:3])}" if ev.coauthors else "")
+                + ")"
+            )
+    return lines[:3]
+
+
+# ----------------------------------------------------------------------------- reply
+
+
+def _paper_line(pid: str, titles: dict[str, tuple[str, int | None]], note: str = "") -> str:
+    title, year = titles.get(pid, ("", None))
+    return (
+        f"- [{pid}](https://aclanthology.org/{pid}/) {title}"
+        + (f" ({year})" if year else "")
+        + (f" {note}" if note else "")
+    )
+
+
+_ACTIONS = {
+    "verification": "verify your author page",
+    "split": "split the author page",
+    "merge": "merge the author pages",
+    "name_change": "record your name change",
+}
+
+
+def write_reply(p: Proposal) -> str:
+    """The Markdown reply to post on the request's issue."""
+    me = p.requester
+    name = f"{me.first} {me.last}".strip()
+    lines = [f"Thank you for your request. byline proposes to {_ACTIONS[p.kind]}:", ""]
+    who = f"`{me.pid}`" if me.pid else "a new person"
+    if me.new:
+        fields = [f"ORCID iD {p.request.orcid}" if p.request.orcid else None]
+        fields.append(f"degree institution {me.degree}" if me.degree else None)
+        extra = ", ".join(f for f in fields if f)
+        lines.append(f"- a verified person {who} ({name}){', with ' + extra if extra else ''};")
+    else:
+        lines.append(f"- the existing person {who} ({name});")
+    n = len(p.papers)
+    lines.append(f"- {n} {'paper' if n == 1 else 'papers'} given to {who}.")
+    if p.kind == "split" and len(p.persons) > 1:
+        lines.append(f"- the other papers split into {len(p.persons) - 1} more persons:")
+        for q in p.persons[1:]:
+            label = f"`{q.pid}`" if q.pid else "a new person"
+            lines.append(
+                f"  - {label}: {len(_papers(q.mention_ids))} papers"
+                + (f" ({q.comment})" if q.comment else "")
+            )
+    lines.append("")
+    if p.evidence:
+        lines.append("**How byline found you:** " + "; ".join(p.evidence) + ".")
+        lines.append("")
+    if p.reasons:
+        lines.append("**A maintainer will check this first:**")
+        lines += [f"- {r}" for r in p.reasons]
+        lines.append("")
+    flagged = dict(p.uncertain)
+    lines.append(f"**Your papers ({n}):**")
+    lines.append("")
+    for pid in p.papers:
+        note = f"⚠️ uncertain (confidence {flagged[pid]:.2f})" if pid in flagged else ""
+        lines.append(_paper_line(pid, p.titles, note))
+    if p.others:
+        lines.append("")
+        where = "these pages" if len(p.pages) > 1 else "this page"
+        lines.append(f"**Left to other people on {where} ({len(p.others)}):**")
+        lines.append("")
+        lines += [_paper_line(pid, p.titles) for pid in p.others]
+    lines.append("")
+    lines.append(
+        "If a paper is missing or should not be listed, reply with its Anthology id "
+        f"(confidence of this proposal: {p.confidence:.2f})."
+    )
+    return "\n".join(lines) + "\n"
+
+
+# ----------------------------------------------------------------------------- batch
+
+
+def check_batch(proposals: list[Proposal]) -> list[str]:
+    """Contradictions between the proposals of one batch (the same paper claimed by two
+    persons); both sides are marked ``patched = False`` and ``needs_review``."""
+    owner: dict[str, tuple[int, str]] = {}
+    bad: dict[int, list[str]] = {}
+    messages = []
+    for i, p in enumerate(proposals):
+        for person in p.persons:
+            for mid in person.mention_ids:
+                if mid in owner and owner[mid][1] != person.key:
+                    j = owner[mid][0]
+                    paper = mid.rsplit("#", 1)[0]
+                    msg = (
+                        f"{paper} is claimed by {proposals[j].request.label} and "
+                        f"{p.request.label}; both are left out of the patch"
+                    )
+                    if msg not in messages:
+                        messages.append(msg)
+                    bad.setdefault(i, []).append(msg)
+                    bad.setdefault(j, []).append(msg)
+                else:
+                    owner.setdefault(mid, (i, person.key))
+    for i, msgs in bad.items():
+        p = proposals[i]
+        p.patched = False
+        p.needs_review = True
+        for m in msgs:
+            if m not in p.reasons:
+                p.reasons.append(m)
+    return messages
+
+
+def propose_batch(
+    engine: Engine, requests: list[Request | RequestError]
+) -> list[Proposal | RequestError]:
+    """Proposals of a batch, in order; a request that cannot be carried out stays as its
+    error. Merge requests get ``byline merge``'s name-variant evidence; contradictions
+    between requests are marked (:func:`check_batch`)."""
+    out: list[Proposal | RequestError] = []
+    for r in requests:
+        if isinstance(r, RequestError):
+            out.append(r)
+            continue
+        try:
+            p = propose(engine, r)
+        except RequestError as exc:
+            out.append(exc)
+            continue
+        except BylineError as exc:
+            out.append(RequestError(r.label, None, str(exc)))
+            continue
+        if p.kind == "merge":
+            p.evidence += merge_evidence(engine, p)
+        out.append(p)
+    check_batch([p for p in out if isinstance(p, Proposal)])
+    return out
