@@ -116,6 +116,8 @@ def _engine(db: str | None, model_path: Path | None):  # type: ignore[no-untyped
 
 
 def _show_persons(name: str, slug: str, persons: list) -> None:  # type: ignore[type-arg]
+    from byline.engine.confidence import LOW_CONFIDENCE
+
     out.print(
         f"[bold]{name}[/bold] ({slug}): {len(persons)} "
         f"{'person' if len(persons) == 1 else 'persons'} inferred"
@@ -134,7 +136,7 @@ def _show_persons(name: str, slug: str, persons: list) -> None:  # type: ignore[
         table.add_column("paper")
         table.add_column("title", overflow="fold", max_width=60)
         for r in p.papers:
-            style = "yellow" if r.confidence < 0.5 else None
+            style = "yellow" if r.confidence < LOW_CONFIDENCE else None
             table.add_row(
                 f"{r.confidence:.2f}", str(r.year or ""), r.paper_id, r.title, style=style
             )
@@ -201,32 +203,93 @@ def split(
 
 @app.command()
 def train(
+    fit_pairwise: Annotated[
+        bool, typer.Option("--pairwise", help="Fit the pairwise model")
+    ] = False,
+    fit_merge: Annotated[bool, typer.Option("--merge", help="Fit the merge model")] = False,
+    fit_audit: Annotated[bool, typer.Option("--audit", help="Fit the audit calibration")] = False,
     db: DbOpt = None,
-    out_path: Annotated[Path | None, typer.Option("--out", help="Model file to write")] = None,
-    metrics: Annotated[Path, typer.Option(help="Metrics file")] = Path(
+    model: Annotated[
+        Path | None,
+        typer.Option(
+            "--model", help="Pairwise model to fit for, without --pairwise (default: shipped)"
+        ),
+    ] = None,
+    out_path: Annotated[
+        Path | None, typer.Option("--out", help="Pairwise model file to write (default: shipped)")
+    ] = None,
+    merge_out: Annotated[
+        Path | None,
+        typer.Option("--merge-out", help="Merge model file to write (default: shipped)"),
+    ] = None,
+    calibration_out: Annotated[
+        Path | None,
+        typer.Option("--calibration-out", help="Audit calibration to write (default: shipped)"),
+    ] = None,
+    metrics: Annotated[Path, typer.Option(help="Metrics file of the pairwise model")] = Path(
         "bench/results/train-metrics.json"
     ),
     seed: Annotated[int, typer.Option(help="Random seed")] = 13,
 ) -> None:
-    """Train the pairwise model on train blocks, tune clustering thresholds on dev."""
-    from byline.model import default_model_path
+    """Fit byline's models on train blocks (all of them unless some are picked): the pairwise
+    model (thresholds tuned on dev), the merge model (threshold tuned on dev) and the audit
+    calibration, the last two for the pairwise model just fitted (else --model)."""
+    from byline.model import (
+        PairwiseModel,
+        default_calibration_path,
+        default_merge_model_path,
+        default_model_path,
+    )
     from byline.store import connect
     from byline.store.corpus import load_corpus
-    from byline.training.pairwise import train as run
 
+    if not (fit_pairwise or fit_merge or fit_audit):
+        fit_pairwise = fit_merge = fit_audit = True
     try:
         store = connect(db, create=False)
         corpus = load_corpus(store)
-        with _progress() as cb:
-            model, m = run(corpus, store, out_path or default_model_path(), metrics, seed, cb)
+        if fit_pairwise:
+            from byline.training.pairwise import train as run
+
+            with _progress() as cb:
+                pair, m = run(corpus, store, out_path or default_model_path(), metrics, seed, cb)
+            d = m["dev_at_threshold"]
+            console.print(
+                f"model {pair.version}: {m['train_pairs']} pairs from {m['train_blocks']} "
+                f"train blocks; thresholds link={pair.link_threshold} merge={pair.threshold}; "
+                f"dev B³ F1 ambiguous {d['ambiguous_b3_f1']:.3f}, all {d['all_b3_f1']:.3f}"
+            )
+        else:
+            pair = PairwiseModel.load(model)
+        if fit_merge:
+            from byline.tasks.merge import training_candidates
+            from byline.training.merge import train as run_merge
+
+            path = merge_out or default_merge_model_path()
+            with _progress() as cb:
+                mm, mm_m = run_merge(
+                    corpus, store, training_candidates, pair, path, seed, progress=cb
+                )
+            dev = mm_m["dev_at_threshold"]
+            console.print(
+                f"merge model {mm.version}: {mm_m['train_pairs']} train pairs "
+                f"({mm_m['train_positives']} one person); threshold {mm.threshold}; dev links "
+                f"precision {dev['precision']:.3f}, recall {dev['recall']:.3f}; written {path}"
+            )
+        if fit_audit:
+            from byline.tasks.audit import page_signals
+            from byline.training.audit import train as run_audit
+
+            path = calibration_out or default_calibration_path()
+            with _progress() as cb:
+                cal, info = run_audit(corpus, store, pair, page_signals, path, seed, cb)
+            console.print(
+                f"audit calibration for {cal.model_version} ({cal.model_fingerprint}): "
+                f"{info['page_rows']} train pages ({info['page_positives']} with 2+ people), "
+                f"{info['paper_rows']} gold mentions; written {path}"
+            )
     except BylineError as exc:
         _fail(exc)
-    d = m["dev_at_threshold"]
-    console.print(
-        f"model {model.version}: {m['train_pairs']} pairs from {m['train_blocks']} "
-        f"train blocks; thresholds link={model.link_threshold} merge={model.threshold}; "
-        f"dev B³ F1 ambiguous {d['ambiguous_b3_f1']:.3f}, all {d['all_b3_f1']:.3f}"
-    )
 
 
 @app.command("eval")
@@ -423,7 +486,8 @@ def merge(
     """One person behind different names: ranked merge candidates with evidence."""
     from dataclasses import asdict
 
-    from byline.tasks.merge import MergeModel, candidates_table, merge_report
+    from byline.model import MergeModel
+    from byline.tasks.merge import candidates_table, merge_report
 
     try:
         engine = _engine(db, model)
@@ -467,27 +531,15 @@ def audit(
     model: ModelOpt = None,
 ) -> None:
     """Rank author pages by P(they conflate 2+ people), and their papers by P(wrong person)."""
-    from byline.tasks.audit import (
-        Calibration,
-        audit_all,
-        model_fingerprint,
-        pages_json,
-        pages_table,
-        write_csv,
-    )
+    from byline.model import Calibration
+    from byline.tasks.audit import audit_all, pages_json, pages_table, write_csv
 
     try:
         cal = Calibration.load(calibration)
         t = time.perf_counter()
         engine = _engine(db, model)
         load_seconds = round(time.perf_counter() - t, 1)
-        assert engine.model is not None
-        if cal.model_fingerprint and cal.model_fingerprint != model_fingerprint(engine.model):
-            console.print(
-                "[yellow]warning:[/yellow] the audit calibration was fitted for another "
-                "pairwise model; rerun `python bench/audit_bench.py fit`"
-            )
-        with _progress(not as_json) as cb:
+        with _progress(not as_json) as cb:  # refused for another pairwise model's signals
             pages, summary = audit_all(engine, cal, progress=cb)
         summary["load_seconds"] = load_seconds
         if csv_path or papers_csv:

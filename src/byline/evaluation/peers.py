@@ -34,7 +34,7 @@ def shared_coauthor_or_affiliation(corpus: Corpus, blocks: dict[str, list[str]])
     for slug in blocks:
         ms = corpus.blocks[slug]
         n = len(ms)
-        co = [{a.slug for a in corpus.papers[m.paper_id].authors} - {slug} for m in ms]
+        co = [corpus.papers[m.paper_id].coauthor_slugs(slug) for m in ms]
         aff = [fold(m.affiliation) if m.affiliation else "" for m in ms]
         probs = [
             1.0 if (co[i] & co[j] or (aff[i] and aff[i] == aff[j])) else 0.0

@@ -53,10 +53,12 @@ def _aff_key(aff: str | None) -> str:
 
 
 def _incidence(sets: list[set[str]], weights: dict[str, float] | None = None):  # type: ignore[no-untyped-def]
+    """Sparse (sets x vocabulary) incidence matrix; filled in sorted order, so that the
+    products (and the features) do not depend on set iteration order (PYTHONHASHSEED)."""
     vocab: dict[str, int] = {}
     rows, cols, vals = [], [], []
     for i, s in enumerate(sets):
-        for x in s:
+        for x in sorted(s):
             rows.append(i)
             cols.append(vocab.setdefault(x, len(vocab)))
             vals.append(weights[x] if weights else 1.0)
@@ -72,7 +74,7 @@ def _pair(mat: np.ndarray, iu: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
 def _coauthor_sets(mentions: list[Mention], papers: dict[str, Paper]) -> list[set[str]]:
     """Each mention's co-authors by name slug (the block's own name left out)."""
     slug = mentions[0].slug
-    return [{a.slug for a in papers[m.paper_id].authors if a.slug != slug} for m in mentions]
+    return [papers[m.paper_id].coauthor_slugs(slug) for m in mentions]
 
 
 def _same_affiliation(mentions: list[Mention]) -> tuple[np.ndarray, np.ndarray]:

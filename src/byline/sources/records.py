@@ -63,6 +63,14 @@ class Paper:
     source: str = ""  # the collection file the paper came from
     authors: list[Mention] = field(default_factory=list)
 
+    def coauthors(self, *own: str) -> list[Mention]:
+        """The authors, in order, less those named ``own`` (name slugs: a person's own names)."""
+        return [a for a in self.authors if a.slug not in own]
+
+    def coauthor_slugs(self, *own: str) -> set[str]:
+        """The name slugs of :meth:`coauthors`: co-authors by name, as features compare them."""
+        return {a.slug for a in self.authors if a.slug not in own}
+
 
 @dataclass
 class Person:

@@ -584,10 +584,6 @@ def _assign_name(
     return out
 
 
-def _coauthor_slugs(paper: Paper, slug: str) -> dict[str, str]:
-    return {x.slug: x.full_name for x in paper.authors if x.slug != slug}
-
-
 def _evidence(
     a: Assigner,
     m: Mention,
@@ -604,7 +600,7 @@ def _evidence(
     mates: list[str] | None = None,
 ) -> dict[str, Any]:
     """What a maintainer reads: the rule, shared co-authors, closest papers, runner-up."""
-    mine = _coauthor_slugs(paper, m.slug)
+    mine = {x.slug: x.full_name for x in paper.coauthors(m.slug)}  # slug -> name shown
     ev: dict[str, Any] = {
         "rule": rule[0],
         "threshold": round(float(model.threshold), 4),
@@ -616,7 +612,7 @@ def _evidence(
         theirs: set[str] = set()
         affs = set()
         for x in g.mentions:
-            theirs.update(_coauthor_slugs(a.corpus.papers[x.paper_id], m.slug))
+            theirs.update(a.corpus.papers[x.paper_id].coauthor_slugs(m.slug))
             if x.affiliation:
                 affs.add(fold(x.affiliation))
         shared = [name for s, name in mine.items() if s in theirs]
@@ -666,7 +662,7 @@ def _evidence(
             b = groups[ranked[0][2]]
             theirs = set()
             for x in b.mentions:
-                theirs.update(_coauthor_slugs(a.corpus.papers[x.paper_id], m.slug))
+                theirs.update(a.corpus.papers[x.paper_id].coauthor_slugs(m.slug))
             shared = [name for s, name in mine.items() if s in theirs]
             ev.update(
                 best={

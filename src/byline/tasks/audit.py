@@ -295,10 +295,6 @@ class PageAudit:
         return self.papers[0] if self.papers else None
 
 
-def _coauthor_slugs(corpus: Corpus, paper_id: str, position: int) -> set[str]:
-    return {a.slug for a in corpus.papers[paper_id].authors if a.position != position}
-
-
 def audit_page(
     result: BlockResult,
     corpus: Corpus,
@@ -315,7 +311,7 @@ def audit_page(
     major_idx = np.flatnonzero(labels == sig.majority)
     major_key = result.keys[int(major_idx[0])] if n else ""
     major_co: Counter[str] = Counter()
-    co_of = [_coauthor_slugs(corpus, m.paper_id, m.position) for m in result.mentions]
+    co_of = [corpus.papers[m.paper_id].coauthor_slugs(m.slug) for m in result.mentions]
     for i in major_idx:
         major_co.update(co_of[i])
     papers = []

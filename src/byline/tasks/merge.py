@@ -197,7 +197,7 @@ def _unit_keys(u: Unit, corpus: Corpus) -> set[str]:
     for m in u.mentions:
         paper = corpus.papers[m.paper_id]
         if len(paper.authors) <= 30:
-            co.update(a.slug for a in paper.authors if a.slug not in own)
+            co.update(a.slug for a in paper.coauthors(*own))
     givens = {fold(first).split(" ")[0].strip(".") for first, _ in u.names}
     givens = {g for g in givens if len(g) > 2}
     for s, _ in co.most_common(MAX_COAUTHOR_KEYS):
@@ -356,7 +356,7 @@ def _coauthors(u: Unit, corpus: Corpus) -> Counter[str]:
     own = set(u.slugs)
     c: Counter[str] = Counter()
     for m in u.mentions:
-        c.update({a.slug for a in corpus.papers[m.paper_id].authors if a.slug not in own})
+        c.update(corpus.papers[m.paper_id].coauthor_slugs(*own))
     return c
 
 
