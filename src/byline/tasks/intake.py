@@ -255,14 +255,40 @@ def find_anchors(corpus: Corpus, request: Request, mentions: list[Mention]) -> l
     return anchors
 
 
+@dataclass
+class _RegistryIndex:
+    corpus: Corpus
+    by_orcid: dict[str, str]
+    by_slug: dict[str, list[str]]
+
+
+_INDEX: dict[int, _RegistryIndex] = {}
+
+
+def _registry(corpus: Corpus) -> _RegistryIndex:
+    """ORCID iD -> person and name slug -> persons of the registry (built once per corpus)."""
+    idx = _INDEX.get(id(corpus))
+    if idx is None or idx.corpus is not corpus:
+        by_orcid: dict[str, str] = {}
+        by_slug: dict[str, list[str]] = {}
+        for p in corpus.persons.values():
+            if p.orcid and not p.catch_all:
+                by_orcid.setdefault(p.orcid, p.person_id)
+            for slug in {n.slug for n in p.names}:
+                by_slug.setdefault(slug, []).append(p.person_id)
+        idx = _INDEX[id(corpus)] = _RegistryIndex(corpus, by_orcid, by_slug)
+    return idx
+
+
 def registry_person(corpus: Corpus, orcid: str | None) -> str | None:
     """The (non-catch-all) registry person holding ``orcid``, if any."""
-    if not orcid:
-        return None
-    for p in corpus.persons.values():
-        if p.orcid == orcid and not p.catch_all:
-            return p.person_id
-    return None
+    return _registry(corpus).by_orcid.get(orcid) if orcid else None
+
+
+def registry_names(corpus: Corpus, slugs: set[str]) -> list[str]:
+    """Ids of the registry persons (catch-alls included) going by one of these name slugs."""
+    by_slug = _registry(corpus).by_slug
+    return sorted({pid for s in slugs for pid in by_slug.get(s, ())})
 
 
 # ----------------------------------------------------------------------------- requester
@@ -387,18 +413,9 @@ def _person(
     )
     if existing is None and not any(m.person_id for m in ms):
         # mentions without id that the registry gives to exactly one person by their names
-        named = {
-            p.person_id
-            for p in corpus.persons.values()
-            if not p.catch_all
-            and not p.disable_name_matching
-            and {n.slug for n in p.names} & {m.slug for m in ms}
-        }
-        if len(named) == 1 and not any(
-            p.catch_all and {n.slug for n in p.names} & {m.slug for m in ms}
-            for p in corpus.persons.values()
-        ):
-            existing = named.pop()
+        by_name = [corpus.persons[pid] for pid in registry_names(corpus, {m.slug for m in ms})]
+        if len(by_name) == 1 and not (by_name[0].catch_all or by_name[0].disable_name_matching):
+            existing = by_name[0].person_id
     if existing:
         entry = corpus.persons[existing]
         return ProposedPerson(
@@ -544,8 +561,8 @@ def _registry_shares(corpus: Corpus, slugs: list[str], request: Request) -> bool
     """Whether another registry person goes by one of these names."""
     holder = registry_person(corpus, request.orcid)
     return any(
-        p.person_id != holder and not p.catch_all and any(n.slug in slugs for n in p.names)
-        for p in corpus.persons.values()
+        pid != holder and not corpus.persons[pid].catch_all
+        for pid in registry_names(corpus, set(slugs))
     )
 
 
@@ -649,34 +666,31 @@ def write_reply(p: Proposal) -> str:
 
 
 def check_batch(proposals: list[Proposal]) -> list[str]:
-    """Contradictions between the proposals of one batch (the same paper claimed by two
-    persons); both sides are marked ``patched = False`` and ``needs_review``."""
-    owner: dict[str, tuple[int, str]] = {}
-    bad: dict[int, list[str]] = {}
-    messages = []
+    """Contradictions between the proposals of one batch (the same paper given to two
+    different persons); every side is marked ``patched = False`` and ``needs_review``."""
+    claims: dict[str, dict[str, list[int]]] = {}
     for i, p in enumerate(proposals):
         for person in p.persons:
             for mid in person.mention_ids:
-                if mid in owner and owner[mid][1] != person.key:
-                    j = owner[mid][0]
-                    paper = mid.rsplit("#", 1)[0]
-                    msg = (
-                        f"{paper} is claimed by {proposals[j].request.label} and "
-                        f"{p.request.label}; both are left out of the patch"
-                    )
-                    if msg not in messages:
-                        messages.append(msg)
-                    bad.setdefault(i, []).append(msg)
-                    bad.setdefault(j, []).append(msg)
-                else:
-                    owner.setdefault(mid, (i, person.key))
-    for i, msgs in bad.items():
-        p = proposals[i]
-        p.patched = False
-        p.needs_review = True
-        for m in msgs:
-            if m not in p.reasons:
-                p.reasons.append(m)
+                claims.setdefault(mid, {}).setdefault(person.key, []).append(i)
+    messages: list[str] = []
+    for mid, by_key in sorted(claims.items()):
+        if len(by_key) < 2:
+            continue
+        sides = sorted({i for idx in by_key.values() for i in idx})
+        labels = [proposals[i].request.label for i in sides]
+        msg = (
+            f"{mid.rsplit('#', 1)[0]} is claimed by {', '.join(labels[:-1])} and {labels[-1]}; "
+            "they are left out of the patch"
+        )
+        if msg in messages:
+            continue
+        messages.append(msg)
+        for i in sides:
+            p = proposals[i]
+            p.patched = False
+            p.needs_review = True
+            p.reasons.append(msg)
     return messages
 
 
@@ -704,3 +718,46 @@ def propose_batch(
         out.append(p)
     check_batch([p for p in out if isinstance(p, Proposal)])
     return out
+
+
+def record_proposals(engine: Engine, proposals: list[Proposal], actor: str = "intake") -> int:
+    """Store the proposals as decisions (``assign`` of each proposed person's mentions), one
+    :func:`~byline.store.decisions.record_many` per request and name, so that they show on
+    the review page, can be undone and constrain later splits. Proposals the batch check
+    left out (contradictions) are not recorded. Returns the number of decisions written."""
+    from byline.store.decisions import Planned, record_many
+
+    if engine.store is None:
+        raise BylineError("--record needs a store")
+    version = engine.model.version if engine.model else ""
+    slug_of = {m.mention_id: m.slug for m in engine.corpus.mentions}
+    written = 0
+    for p in proposals:
+        if not p.patched:
+            continue
+        note = f"byline intake {p.request.label}: {p.kind}" + (
+            f", ORCID {p.request.orcid}" if p.request.orcid else ""
+        )
+        by_slug: dict[str, list[Planned]] = {}
+        for person in p.persons if p.kind == "split" else [p.requester]:
+            named = person.new or p.kind == "name_change"
+            groups: dict[str, list[str]] = {}
+            for mid in person.mention_ids:
+                groups.setdefault(slug_of[mid], []).append(mid)
+            for slug, mids in groups.items():
+                by_slug.setdefault(slug, []).append(
+                    Planned(
+                        "assign",
+                        mids,
+                        person.key,
+                        note,
+                        (person.first, person.last) if named else None,
+                    )
+                )
+        for slug, items in by_slug.items():
+            written += len(
+                record_many(
+                    engine.store, slug=slug, items=items, actor=actor, model_version=version
+                )
+            )
+    return written
