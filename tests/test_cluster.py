@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from byline.cluster import Constraints, cluster_block
+from byline.cluster import Constraints, cluster_block, pair_matrix
 
 
 def probs_of(n: int, pairs: dict[tuple[int, int], float], default: float = 0.0) -> np.ndarray:
@@ -209,3 +209,15 @@ def test_evidence_below_its_threshold_is_not_chained() -> None:
         n, probs, 0.9, link_threshold=0.9, evidence=evidence, evidence_threshold=0.3
     )
     assert joined.tolist() == [0, 0, 0]
+
+
+def test_pair_matrix_is_symmetric_with_its_diagonal_and_dtype() -> None:
+    probs = np.array([0.1, 0.2, 0.3])  # (0, 1), (0, 2), (1, 2)
+    P = pair_matrix(3, probs)
+    assert P.dtype == np.float32
+    assert np.allclose(P, [[1.0, 0.1, 0.2], [0.1, 1.0, 0.3], [0.2, 0.3, 1.0]])
+    wide = pair_matrix(3, probs, diagonal=0.0, dtype=np.float64)
+    assert wide.dtype == np.float64 and wide[0, 1] == 0.1 and wide[2, 2] == 0.0
+    links = pair_matrix(3, np.array([True, False, True]), diagonal=False, dtype=bool)
+    assert links.tolist() == [[False, True, False], [True, False, True], [False, True, False]]
+    assert pair_matrix(1, np.zeros(0)).tolist() == [[1.0]]

@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from numpy.typing import DTypeLike
 from scipy.cluster.hierarchy import fcluster, linkage
 
 _BLOCKED = 1e9
@@ -73,10 +74,12 @@ class _Groups:
         return np.unique(roots, return_inverse=True)[1]
 
 
-def pair_matrix(n: int, probs: np.ndarray, diagonal: float = 1.0) -> np.ndarray:
+def pair_matrix(
+    n: int, probs: np.ndarray, diagonal: float = 1.0, dtype: DTypeLike = np.float32
+) -> np.ndarray:
     """The symmetric ``n x n`` matrix of pairwise values given in ``np.triu_indices(n, 1)``
-    order (float32), ``diagonal`` on the diagonal."""
-    P = np.zeros((n, n), dtype=np.float32)
+    order (``dtype``, float32 by default), ``diagonal`` on the diagonal."""
+    P = np.zeros((n, n), dtype=dtype)
     if n > 1:
         iu = np.triu_indices(n, 1)
         P[iu] = probs

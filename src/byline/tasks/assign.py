@@ -34,7 +34,7 @@ import numpy as np
 from scipy import sparse
 from sqlalchemy import select
 
-from byline.cluster import Constraints
+from byline.cluster import Constraints, pair_matrix
 from byline.engine import Engine, assign_keys, evidence_constraints
 from byline.features.embeddings import MODEL_NAME, embed_text, encode, text_hash
 from byline.features.pairwise import FEATURES, block_features, evidence_of
@@ -470,13 +470,10 @@ def _assign_name(
     # The joint problem: new mentions first, then each existing person frozen as a group.
     N = k + n
     P = np.zeros((N, N), dtype=np.float32)
-    if k > 1:
-        iu_k = np.triu_indices(k, 1)
-        P[iu_k] = among
+    P[:k, :k] = pair_matrix(k, among)
     P[:k, k:] = cross
     E = np.zeros((N, N), dtype=bool)
-    if k > 1:
-        E[iu_k] = among_ev
+    E[:k, :k] = pair_matrix(k, among_ev, diagonal=False, dtype=bool)
     E[:k, k:] = cross_ev
     c = Constraints()
     starts, s = [], k

@@ -38,6 +38,7 @@ import numpy as np
 from scipy.cluster.hierarchy import linkage
 from sklearn.linear_model import LogisticRegression
 
+from byline.cluster import pair_matrix
 from byline.engine import BlockResult, Engine
 from byline.errors import BylineError
 from byline.model import PairwiseModel
@@ -88,14 +89,6 @@ class PageSignals:
     best_to_majority: np.ndarray  # per mention: highest P(same) to one of them
 
 
-def _full_matrix(n: int, probs: np.ndarray) -> np.ndarray:
-    P = np.eye(n, dtype=np.float64)
-    iu = np.triu_indices(n, 1)
-    P[iu] = probs
-    P.T[iu] = probs
-    return P
-
-
 def page_signals(result: BlockResult) -> PageSignals:
     """The raw page and paper signals of one split block."""
     n = len(result.mentions)
@@ -114,7 +107,7 @@ def page_signals(result: BlockResult) -> PageSignals:
             best_to_majority=np.ones(n),
         )
     probs = np.asarray(result.probs, dtype=np.float64)
-    P = _full_matrix(n, probs)
+    P = pair_matrix(n, probs, dtype=np.float64)
     tree = linkage(1.0 - probs, method="average")
     top_cut = float(1.0 - tree[-1, 2])
     sides = tuple(1 if c < n else int(tree[int(c) - n, 3]) for c in tree[-1, :2])

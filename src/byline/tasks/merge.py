@@ -45,6 +45,7 @@ from typing import Any
 import lightgbm as lgb
 import numpy as np
 
+from byline.cluster import pair_matrix
 from byline.errors import BylineError
 from byline.features.name_match import KIND_TEXT, NameMatch, blocking_keys, compare_names
 from byline.features.pairwise import FEATURES as PAIR_FEATURES
@@ -333,10 +334,7 @@ def cross_probabilities(
     X = block_features(ms, papers, stats, dict(vectors) if vectors is not None else None)
     X[:, PAIR_FEATURES.index("block_size_log")] = stats.per_million(block_size)
     P = np.asarray(model.predict_proba(X), dtype=np.float32)
-    n = len(ms)
-    full = np.zeros((n, n), dtype=np.float32)
-    full[np.triu_indices(n, 1)] = P
-    return full[: len(a), len(a) :]
+    return pair_matrix(len(ms), P)[: len(a), len(a) :]
 
 
 @dataclass
