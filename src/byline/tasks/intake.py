@@ -249,9 +249,7 @@ def find_anchors(corpus: Corpus, request: Request, mentions: list[Mention]) -> l
                 len(mine) >= 6 and text and fuzz.partial_ratio(mine, text) >= AFFILIATION_MATCH
             )
             if by_inst or by_text:
-                anchors.append(
-                    Anchor("affiliation", mid, f"{m.paper_id} gives the affiliation {aff}")
-                )
+                anchors.append(Anchor("affiliation", mid, f"the affiliation {aff}"))
     return anchors
 
 
@@ -328,6 +326,8 @@ def find_requester(engine: Engine, request: Request, result: BlockResult) -> _Fo
         ranked = sorted(score.items(), key=lambda kv: (-kv[1], -len(groups[kv[0]]), kv[0]))
         key, best = ranked[0]
         strength = max(a.weight for a in anchors if result.keys[index[a.mention_id]] == key)
+        if len(groups) == 1:  # a weak anchor does not make a one-person page less sure
+            strength = max(strength, ONE_PERSON)
         if len(ranked) > 1 and ranked[1][1] >= best - 0.05:
             reasons.append(
                 f"the evidence points at {sum(1 for _, s in ranked if s >= best - 0.05)} "
@@ -358,7 +358,13 @@ def find_requester(engine: Engine, request: Request, result: BlockResult) -> _Fo
             )
     mine.sort()
     conf = [float(result.confidence[index[m]]) for m in mine]
-    evidence = sorted({a.detail for a in anchors if a.mention_id in mine})
+    said = Counter(a.detail for a in anchors if a.mention_id in mine)
+    evidence = sorted(
+        (f"{n} of your papers give {d}" if n > 1 else f"1 paper gives {d}")
+        if d.startswith("the affiliation ")
+        else d
+        for d, n in said.items()
+    )
     if not anchors and len(groups) == 1:
         evidence.append(f"byline sees one person on {result.slug}")
     return _Found(
