@@ -13,6 +13,7 @@ from byline.model import PairwiseModel
 from byline.store import connect
 from byline.store.corpus import load_corpus
 from byline.store.decisions import (
+    DecidedState,
     StaleVersion,
     active_decisions,
     decided_state,
@@ -45,21 +46,21 @@ def test_record_and_fold(store) -> None:  # type: ignore[no-untyped-def]
     record(store, slug=SLUG, kind="not_person", mention_ids=[A_ONLY[1]], person="p1")
     record(store, slug=SLUG, kind="confirm", mention_ids=B_ONLY, person="p2")
     state = decided_state(store)
-    assert state.assigned == {A_ONLY[0]: "p1", **dict.fromkeys(B_ONLY, "p2")}
-    assert state.excluded == {A_ONLY[1]: {"p1"}}
-    assert state.confirmed == {"p2"}
+    assert state.assignments() == {A_ONLY[0]: "p1", **dict.fromkeys(B_ONLY, "p2")}
+    assert state.exclusions() == {A_ONLY[1]: {"p1"}}
+    assert state.confirmed_persons() == {"p2"}
     assert name_version(store, SLUG) == 3
 
 
 def test_undo_and_undo_of_undo(store) -> None:  # type: ignore[no-untyped-def]
     d1 = record(store, slug=SLUG, kind="assign", mention_ids=A_ONLY, person="p1")
     u = undo(store, d1.id, actor="bob")
-    assert decided_state(store).assigned == {}
+    assert decided_state(store).assignments() == {}
     assert [d.id for d in active_decisions(store, SLUG)] == []
     with pytest.raises(BylineError, match="already undone"):
         undo(store, d1.id)
     undo(store, u.id)  # redo
-    assert decided_state(store).assigned == dict.fromkeys(A_ONLY, "p1")
+    assert decided_state(store).assignments() == dict.fromkeys(A_ONLY, "p1")
     assert [d.kind for d in history(store, SLUG)] == ["assign", "undo", "undo"]
     assert [d.undone for d in history(store, SLUG)] == [False, True, False]
 
@@ -89,7 +90,7 @@ def test_stale_version_is_refused_and_explained(store) -> None:  # type: ignore[
     assert [d.actor for d in err.value.changes] == ["ann"]
     assert "ann" in str(err.value)
     # nothing of the refused write was stored
-    assert decided_state(store).assigned == dict.fromkeys(A_ONLY, "p1")
+    assert decided_state(store).assignments() == dict.fromkeys(A_ONLY, "p1")
 
 
 def test_bad_decisions_are_refused(store) -> None:  # type: ignore[no-untyped-def]
@@ -139,7 +140,7 @@ def test_decisions_are_hard_constraints(store) -> None:  # type: ignore[no-untyp
     key = dict(zip((m.mention_id for m in res.mentions), res.keys, strict=True))
     assert key["W19-3201#1"] != "jiarui-fenwick-edinburgh"
     assert key["2024.acl-long.1#0"] == "jiarui-fenwick-edinburgh"
-    assert decided_state(store).names[new] == ("Jiarui", "Fenwick")
+    assert decided_state(store).display_name(new) == ("Jiarui", "Fenwick")
 
 
 def test_an_assignment_overrides_the_mentions_own_id(store) -> None:  # type: ignore[no-untyped-def]
@@ -179,8 +180,7 @@ def test_assign_keys_prefers_decisions_then_ids_then_majority_of_last_run(store)
     assert keys[0] == "old-a"
     assert keys[1] != "old-a" and keys[1].startswith(f"{SLUG}/")
     assert len(set(keys)) == 3
-    state = decided_state(store)
-    state.assigned["W19-3212#1"] = "chosen"
+    state = DecidedState(assigned={"W19-3212#1": "chosen"})  # no decision stored yet, plus one
     keys = assign_keys(SLUG, [g1, g2, g3], corpus, decisions=state, previous=previous)
     assert keys[1] == "chosen" and keys[0] == "old-a"
 
@@ -230,12 +230,12 @@ def test_record_many_is_all_or_nothing(store) -> None:  # type: ignore[no-untype
     finally:
         dec._now = dec_now
     assert name_version(store, SLUG) == 2
-    assert "p2" not in decided_state(store).assigned.values()
+    assert "p2" not in decided_state(store).assignments().values()
     # a stale version refuses the whole batch
     with pytest.raises(StaleVersion):
         record_many(store, slug=SLUG, items=[Planned("assign", B_ONLY, "p2")], expected_version=1)
     assert name_version(store, SLUG) == 2
-    assert set(decided_state(store).assigned) == set(A_ONLY[:2])
+    assert set(decided_state(store).assignments()) == set(A_ONLY[:2])
 
 
 def test_the_latest_display_name_wins(store) -> None:  # type: ignore[no-untyped-def]
@@ -255,7 +255,7 @@ def test_the_latest_display_name_wins(store) -> None:  # type: ignore[no-untyped
         person="p",
         display_name=("Jiarui", "Fenwick"),
     )
-    assert decided_state(store).names["p"] == ("Jiarui", "Fenwick")
+    assert decided_state(store).display_name("p") == ("Jiarui", "Fenwick")
 
 
 def test_a_mention_assigned_to_an_id_joins_that_ids_mentions(store) -> None:  # type: ignore[no-untyped-def]

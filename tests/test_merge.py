@@ -252,7 +252,7 @@ def test_apply_records_assign_decisions_that_split_honours(library: str) -> None
     assert active_decisions(engine.store)[0].person == target
     # a following split of the source name puts its mention under the target's key
     after = load_engine(library)
-    assert set(decided_state(after.store).assigned.values()) == {target}
+    assert set(decided_state(after.store).assignments().values()) == {target}
     res = after.split_block("felicia-koerner")
     assert set(res.keys) == {target}
     # and the pair is no longer a candidate: the two names are one person now

@@ -123,11 +123,11 @@ def test_the_store_works_on_postgresql(pg_url: str) -> None:
             person="jiarui-fenwick-edinburgh",
             expected_version=v,
         )
-    assert decided_state(store).assigned == dict.fromkeys(
+    assert decided_state(store).assignments() == dict.fromkeys(
         ["P19-1001#0", "W19-3201#1"], "jiarui-fenwick-edinburgh"
     )
     undo(store, d.id, actor="bob")
-    assert decided_state(store).assigned == {}
+    assert decided_state(store).assignments() == {}
 
     save_predictions(store, [("W19-3201#1", "jiarui-fenwick", "k1", 0.9)], "v1")
     assert load_predictions(store, ["jiarui-fenwick"]) == {"W19-3201#1": "k1"}

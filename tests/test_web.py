@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
@@ -215,7 +216,7 @@ def test_new_person_then_confirm_then_merge_then_undo(db: str, client: TestClien
         client, action="confirm", person=new, m=sorted(groups[new]), csrf=csrf, version=version
     )
     assert res.status_code == 303
-    assert new in decided_state(store).confirmed
+    assert decided_state(store).is_confirmed(new)
     html, csrf, version = open_name(client)
     assert re.search(
         r'data-person="' + re.escape(new) + r'">\s*<header>\s*<h2>[^<]*<span '
@@ -351,6 +352,45 @@ def test_bad_forms_are_refused_with_nothing_written(db: str, client: TestClient)
 
 
 # --- two maintainers, CSRF, login -----------------------------------------------------------
+
+
+def test_concurrent_decisions_on_two_names_are_both_kept(db: str) -> None:
+    """Two maintainers save on two names at once: each request splits on its own view of
+    the engine, so both pages end up as a fresh engine splits them, and the shared engine's
+    decisions and last keys are never changed by a request."""
+    app = create_app(db)
+    engine = app.state.review.engine
+    decisions, previous = engine.decisions, dict(engine.previous)
+    forms = []
+    for slug in (SLUG, "morag-kilbride"):
+        client = TestClient(app, follow_redirects=False)
+        html, csrf, version = open_name(client, slug)
+        key, papers = max(groups_on_page(html).items(), key=lambda kv: len(kv[1]))
+        form = {"action": "confirm", "person": key, "m": sorted(papers), "csrf": csrf}
+        forms.append((client, slug, {**form, "version": version, "actor": f"ann-{slug}"}))
+    start = threading.Barrier(len(forms))
+    status: dict[str, int] = {}
+
+    def save(client: TestClient, slug: str, form: dict) -> None:  # type: ignore[type-arg]
+        start.wait()
+        status[slug] = client.post(f"/names/{slug}/decide", data=form).status_code
+
+    threads = [threading.Thread(target=save, args=f) for f in forms]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert status == {SLUG: 303, "morag-kilbride": 303}
+    store = connect(db)
+    for client, slug, form in forms:
+        assert [(d.kind, d.actor) for d in history(store, slug)] == [("confirm", f"ann-{slug}")]
+        html, _, version = open_name(client, slug)
+        assert version == 1
+        groups = page_agrees_with_a_fresh_engine(html, db, slug)
+        assert set(form["m"]) <= groups[form["person"]]
+        assert decided_state(store).is_confirmed(form["person"])
+    assert engine.decisions is decisions and dict(engine.previous) == previous
+
 
 
 def test_stale_version_is_409_and_says_what_changed(db: str, client: TestClient) -> None:

@@ -179,8 +179,8 @@ def test_split_off_confirm_reload_export(served, tmp_path: Path) -> None:  # typ
         browser.close()
 
     state = decided_state(connect(db))
-    assert state.assigned[tencent] == new and rest_key in state.confirmed
-    assert {m for m, p in state.assigned.items() if p == rest_key} == {
+    assert state.person_of(tencent) == new and state.is_confirmed(rest_key)
+    assert {m for m, p in state.assignments().items() if p == rest_key} == {
         f"{ids['EAC-MoE']}#2",
         f"{ids['Q-Mamba']}#2",
         f"{ids['RQT']}#1",

@@ -25,17 +25,17 @@ def evidence_constraints(
     every mention of P (decided, carrying P's id, or predicted as P last time).
     """
     c = Constraints()
-    decided = decisions.assigned if decisions else {}
     first_with: dict[str, int] = {}
     ids: list[str | None] = []
     orcids: list[str | None] = []
     for i, m in enumerate(mentions):
         pid = corpus.explicit_id(m)
-        if m.mention_id in decided:
+        decided = decisions.person_of(m.mention_id) if decisions else None
+        if decided is not None:
             # The maintainer's word replaces the mention's own evidence: it now carries the
             # decided person as its id (must-linked with that person's other mentions,
             # kept apart from other ids), and its own id/ORCID no longer count.
-            pid = decided[m.mention_id]
+            pid = decided
             ids.append(pid)
             orcids.append(None)
             key = f"id:{pid}"
@@ -44,7 +44,7 @@ def evidence_constraints(
             else:
                 first_with[key] = i
             continue
-        if decisions and pid and pid in decisions.excluded.get(m.mention_id, ()):
+        if decisions and pid and decisions.excludes(m.mention_id, pid):
             pid = None
         if pid is None and m.orcid is None:
             ids.append(None)
@@ -87,11 +87,11 @@ def _decision_constraints(
     """Cannot-links of "not this person" decisions. (Assigned mentions need nothing here:
     they carry the decided person as their id, so the id evidence links them.)"""
     for i, m in enumerate(mentions):
-        for p in decisions.excluded.get(m.mention_id, ()):
+        for p in sorted(decisions.excluded_from(m.mention_id)):
             for j, other in enumerate(mentions):
-                if j == i or p in decisions.excluded.get(other.mention_id, ()):
+                if j == i or decisions.excludes(other.mention_id, p):
                     continue
-                mine = decisions.assigned.get(other.mention_id)
+                mine = decisions.person_of(other.mention_id)
                 if mine == p or (
                     mine is None and (other.person_id == p or previous.get(other.mention_id) == p)
                 ):

@@ -24,9 +24,9 @@ def assign_keys(
     """
     keys: list[str | None] = [None] * len(groups)
     taken: set[str] = set()
-    decided = decisions.assigned if decisions else {}
     for gi, members in enumerate(groups):
-        votes = [decided[m.mention_id] for m in members if m.mention_id in decided]
+        decided = (decisions.person_of(m.mention_id) for m in members) if decisions else ()
+        votes = [p for p in decided if p is not None]
         if votes:
             keys[gi] = max(sorted(set(votes)), key=votes.count)
             taken.add(keys[gi])  # type: ignore[arg-type]

@@ -99,8 +99,8 @@ def changes_from_decisions(engine: Engine, corpus: Corpus | None = None) -> Chan
 
     state = decided_state(engine)
     changes = ChangeSet(
-        assign=dict(state.assigned),
-        exclude={m: set(p) for m, p in state.excluded.items() if m not in state.assigned},
+        assign=state.assignments(),
+        exclude={m: set(p) for m, p in state.exclusions().items() if state.person_of(m) is None},
     )
     known = _known_ids(engine, corpus)
     info = _mention_info(engine, corpus, changes.mention_ids)
@@ -112,7 +112,7 @@ def changes_from_decisions(engine: Engine, corpus: Corpus | None = None) -> Chan
             continue
         rows = [info[m] for m in mids if m in info]
         names = Counter((r.first, r.last) for r in rows)
-        first, last = state.names.get(key) or (
+        first, last = state.display_name(key) or (
             names.most_common(1)[0][0] if names else ("", key.split("/")[0])
         )
         orcids = {r.orcid for r in rows if r.orcid}

@@ -6,22 +6,39 @@ so the log tells who decided what, when, and with which model version. Each name
 slug) carries a version number, bumped by every decision on it: a writer that read version
 ``v`` passes ``expected_version=v`` and gets :class:`StaleVersion` if someone else wrote in
 between (optimistic locking), instead of silently overwriting.
+
+A maintainer's action (a review page form, ``merge --apply``, ``assign --record``) is turned
+into decisions by :mod:`byline.store.intents` and written by :func:`record_action`, in one
+transaction. A new decision kind is a :class:`DecisionKind` member and its branch in
+:meth:`DecidedState.fold` here, and the intents that plan it there.
 """
 
 from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from enum import StrEnum
 
 from sqlalchemy import Connection, Engine, insert, select, update
 
 from byline.errors import BylineError
 from byline.store import schema as t
 
-KINDS = ("assign", "confirm", "not_person", "undo")
+
+class DecisionKind(StrEnum):
+    """What a decision says; the value is what the store holds (``decisions.kind``)."""
+
+    ASSIGN = "assign"  # these mentions are this person
+    CONFIRM = "confirm"  # ... and a maintainer checked the person as shown
+    NOT_PERSON = "not_person"  # these mentions are not this person
+    UNDO = "undo"  # the decision ``target`` no longer holds
+
+
+# the kinds a writer records directly (an undo is written by :func:`undo`)
+WRITABLE = (DecisionKind.ASSIGN, DecisionKind.CONFIRM, DecisionKind.NOT_PERSON)
 
 
 class StaleVersion(BylineError):
@@ -41,35 +58,123 @@ class StaleVersion(BylineError):
 
 @dataclass(frozen=True)
 class Decision:
+    """One stored decision.
+
+    Attributes:
+        id: its row id (increasing: a later decision has a larger id).
+        slug: the name (block) it is about.
+        kind: what it says.
+        mention_ids: the mentions it covers.
+        person: the person key it assigns them to or excludes them from.
+        actor, created_at, model_version, note: who, when, with which model, why.
+        target: the undone decision, for an undo.
+        version: the name's version this decision created.
+        undone: whether an undo in force targets it.
+    """
+
     id: int
     slug: str
-    kind: str
+    kind: DecisionKind
     mention_ids: tuple[str, ...]
     person: str | None
     actor: str
     created_at: str
     model_version: str
     note: str
-    target: int | None = None  # the undone decision, for kind == "undo"
-    version: int = 0  # the name's version this decision created
+    target: int | None = None
+    version: int = 0
     undone: bool = False
 
 
-@dataclass
 class DecidedState:
-    """What all active decisions say, folded in order (a later decision wins)."""
+    """What all active decisions say, folded in order (a later decision wins), and the
+    version of each name when they were read. Read it through its methods only.
 
-    assigned: dict[str, str] = field(default_factory=dict)
-    excluded: dict[str, set[str]] = field(default_factory=dict)
-    confirmed: set[str] = field(default_factory=set)
-    names: dict[str, tuple[str, str]] = field(default_factory=dict)
+    Built by :func:`decided_state`; tests may build one from plain mappings.
+    """
 
-    def members(self, person: str) -> list[str]:
-        return sorted(m for m, p in self.assigned.items() if p == person)
+    def __init__(
+        self,
+        assigned: Mapping[str, str] | None = None,
+        excluded: Mapping[str, Iterable[str]] | None = None,
+        confirmed: Iterable[str] = (),
+        names: Mapping[str, tuple[str, str]] | None = None,
+        versions: Mapping[str, int] | None = None,
+    ) -> None:
+        self._assigned: dict[str, str] = dict(assigned or {})
+        self._excluded: dict[str, set[str]] = {m: set(p) for m, p in (excluded or {}).items()}
+        self._confirmed: set[str] = set(confirmed)
+        self._names: dict[str, tuple[str, str]] = dict(names or {})
+        self._versions: dict[str, int] = dict(versions or {})
+
+    def fold(self, d: Decision, display_name: tuple[str, str] | None = None) -> None:
+        """Apply one active decision on top of the earlier ones."""
+        assert d.person is not None
+        if display_name is not None:  # the latest name given wins (a name change)
+            self._names[d.person] = display_name
+        if d.kind in (DecisionKind.ASSIGN, DecisionKind.CONFIRM):
+            for m in d.mention_ids:
+                self._assigned[m] = d.person
+                left = self._excluded.get(m)
+                if left is not None:
+                    left.discard(d.person)
+                    if not left:
+                        del self._excluded[m]
+            if d.kind == DecisionKind.CONFIRM:
+                self._confirmed.add(d.person)
+        elif d.kind == DecisionKind.NOT_PERSON:
+            for m in d.mention_ids:
+                self._excluded.setdefault(m, set()).add(d.person)
+                if self._assigned.get(m) == d.person:
+                    del self._assigned[m]
+
+    # -- one mention or person ---------------------------------------------------------
+
+    def person_of(self, mention_id: str) -> str | None:
+        """The person a maintainer placed the mention with, if any."""
+        return self._assigned.get(mention_id)
+
+    def excludes(self, mention_id: str, person: str) -> bool:
+        """Whether a maintainer said the mention is not ``person``."""
+        return person in self._excluded.get(mention_id, ())
+
+    def excluded_from(self, mention_id: str) -> frozenset[str]:
+        """The persons a maintainer said the mention is not."""
+        return frozenset(self._excluded.get(mention_id, ()))
+
+    def is_confirmed(self, person: str) -> bool:
+        return person in self._confirmed
+
+    def display_name(self, person: str) -> tuple[str, str] | None:
+        """(first, last) a maintainer gave the person, the latest one; None if none."""
+        return self._names.get(person)
+
+    def version(self, slug: str) -> int:
+        """The name's version these decisions were read at (the ``expected_version`` of a
+        write planned from them)."""
+        return self._versions.get(slug, 0)
 
     @property
     def empty(self) -> bool:
-        return not (self.assigned or self.excluded)
+        """No mention is assigned or excluded."""
+        return not (self._assigned or self._excluded)
+
+    # -- copies of the whole state (export, reports, tests) ----------------------------
+
+    def assignments(self) -> dict[str, str]:
+        """``{mention id: person}`` of every assigned mention."""
+        return dict(self._assigned)
+
+    def exclusions(self) -> dict[str, frozenset[str]]:
+        """``{mention id: persons it is not}`` of every mention with a "not this person"."""
+        return {m: frozenset(p) for m, p in self._excluded.items()}
+
+    def confirmed_persons(self) -> frozenset[str]:
+        return frozenset(self._confirmed)
+
+    def display_names(self) -> dict[str, tuple[str, str]]:
+        """``{person: (first, last)}`` of every person a maintainer named."""
+        return dict(self._names)
 
 
 def new_person_key(slug: str) -> str:
@@ -90,7 +195,7 @@ def _row_to_decision(row, undone: set[int]) -> Decision:  # type: ignore[no-unty
     return Decision(
         id=row.id,
         slug=row.slug,
-        kind=row.kind,
+        kind=DecisionKind(row.kind),
         mention_ids=tuple(row.mention_ids or ()),
         person=row.person,
         actor=row.actor,
@@ -122,7 +227,9 @@ def _decisions(conn: Connection, slug: str | None = None) -> list[Decision]:
     # A decision is undone when an undo that is itself in force targets it. Undo ids are
     # larger than their targets', so one pass from the newest settles every chain.
     links = conn.execute(
-        select(t.decisions.c.id, t.decisions.c.target).where(t.decisions.c.kind == "undo")
+        select(t.decisions.c.id, t.decisions.c.target).where(
+            t.decisions.c.kind == DecisionKind.UNDO.value
+        )
     ).all()
     undone: set[int] = set()
     for uid, target in sorted(links, reverse=True):
@@ -164,57 +271,77 @@ def _bump(conn: Connection, slug: str, expected: int | None) -> int:
 
 @dataclass(frozen=True)
 class Planned:
-    """One decision of a batch written by :func:`record_many`."""
+    """One decision of an action written by :func:`record_action` (or :func:`record_many`).
+
+    Attributes:
+        kind: assign, confirm or not_person (a :class:`DecisionKind` or its value).
+        mention_ids: the mentions it covers (order and repeats do not matter).
+        person: the person key.
+        note: why (shown in the log).
+        display_name: (first, last) to show the person as, if the decision names it.
+        slug: the name it is about; :func:`record_many` fills in its own.
+    """
 
     kind: str
     mention_ids: tuple[str, ...] | list[str]
     person: str
     note: str = ""
     display_name: tuple[str, str] | None = None
+    slug: str = ""
 
 
-def _check(kind: str, ids: tuple[str, ...], person: str | None) -> None:
-    if kind not in ("assign", "confirm", "not_person"):
-        raise BylineError(f"unknown decision kind {kind!r}; use assign, confirm or not_person")
+def _checked(item: Planned, slug: str) -> Planned:
+    """The item as stored (kind as a :class:`DecisionKind`, ids sorted and unique), or a
+    :class:`BylineError` saying what is wrong with it."""
+    if item.kind not in WRITABLE:
+        raise BylineError(
+            f"unknown decision kind {item.kind!r}; use {', '.join(k.value for k in WRITABLE)}"
+        )
+    kind = DecisionKind(item.kind)
+    ids = tuple(sorted(set(item.mention_ids)))
     if not ids:
         raise BylineError("a decision needs at least one mention")
-    if not person:
+    if not item.person:
         raise BylineError(f"a {kind} decision needs a person key")
+    if not slug:
+        raise BylineError(f"a {kind} decision needs the name (slug) it is about")
+    return Planned(kind, ids, item.person, item.note, item.display_name, slug)
 
 
-def record_many(
+def record_action(
     engine: Engine,
-    *,
-    slug: str,
     items: Iterable[Planned],
+    *,
+    expected: Mapping[str, int] | None = None,
     actor: str = "cli",
     model_version: str = "",
-    expected_version: int | None = None,
 ) -> list[Decision]:
-    """Store several decisions on one name in ONE transaction: all of them or none.
+    """Store one action's decisions, on one name or several, in ONE transaction: all of
+    them or none.
 
-    A maintainer's single action may need several decisions (a new person from some papers
-    is an ``assign`` plus a ``not_person`` against the group they left); a crash or a
-    concurrent writer between them must not leave half of the action stored.
+    ``expected``: the version of every name the action touches, as read when the action was
+    planned (when its candidates were computed, or the page was shown). If any of them moved
+    since, :class:`StaleVersion` and nothing is written. ``None``: no check (a script that
+    writes regardless). Decisions are written in the given order; each bumps its name's
+    version.
     """
-    planned = [
-        Planned(i.kind, tuple(sorted(set(i.mention_ids))), i.person, i.note, i.display_name)
-        for i in items
-    ]
-    for i in planned:
-        _check(i.kind, tuple(i.mention_ids), i.person)
+    planned = [_checked(i, i.slug) for i in items]
     if not planned:
         raise BylineError("nothing to record")
+    if expected is not None:
+        missing = sorted({i.slug for i in planned} - set(expected))
+        if missing:
+            raise BylineError(f"no version was read for {missing[0]}; plan the action again")
     out: list[Decision] = []
     with engine.begin() as conn:
-        expected = expected_version
+        versions: dict[str, int | None] = dict(expected) if expected is not None else {}
         for i in planned:
-            version = _bump(conn, slug, expected)
-            expected = version
+            version = _bump(conn, i.slug, versions.get(i.slug))
+            versions[i.slug] = version
             res = conn.execute(
                 insert(t.decisions).values(
-                    slug=slug,
-                    kind=i.kind,
+                    slug=i.slug,
+                    kind=DecisionKind(i.kind).value,
                     mention_ids=list(i.mention_ids),
                     person=i.person,
                     display_first=i.display_name[0] if i.display_name else None,
@@ -234,6 +361,36 @@ def record_many(
     return out
 
 
+def record_many(
+    engine: Engine,
+    *,
+    slug: str,
+    items: Iterable[Planned],
+    actor: str = "cli",
+    model_version: str = "",
+    expected_version: int | None = None,
+) -> list[Decision]:
+    """Store several decisions on one name in ONE transaction: all of them or none
+    (:func:`record_action` on one name).
+
+    A maintainer's single action may need several decisions (a new person from some papers
+    is an ``assign`` plus a ``not_person`` against the group they left); a crash or a
+    concurrent writer between them must not leave half of the action stored.
+    """
+    planned = []
+    for i in items:
+        if i.slug and i.slug != slug:
+            raise BylineError(f"a decision on {i.slug} in a batch for {slug}")
+        planned.append(Planned(i.kind, i.mention_ids, i.person, i.note, i.display_name, slug))
+    return record_action(
+        engine,
+        planned,
+        expected=None if expected_version is None else {slug: expected_version},
+        actor=actor,
+        model_version=model_version,
+    )
+
+
 def record(
     engine: Engine,
     *,
@@ -248,13 +405,10 @@ def record(
     display_name: tuple[str, str] | None = None,
 ) -> Decision:
     """Store one decision in its own transaction and return it."""
-    ids = tuple(sorted(set(mention_ids)))
-    _check(kind, ids, person)
-    assert person is not None
     (d,) = record_many(
         engine,
         slug=slug,
-        items=[Planned(kind, ids, person, note, display_name)],
+        items=[Planned(kind, tuple(mention_ids), person or "", note, display_name)],
         actor=actor,
         model_version=model_version,
         expected_version=expected_version,
@@ -282,7 +436,7 @@ def undo(
         res = conn.execute(
             insert(t.decisions).values(
                 slug=target.slug,
-                kind="undo",
+                kind=DecisionKind.UNDO.value,
                 mention_ids=list(target.mention_ids or ()),
                 person=target.person,
                 actor=actor,
@@ -302,7 +456,9 @@ def undo(
 def active_decisions(engine: Engine, slug: str | None = None) -> list[Decision]:
     """Decisions in force (not undone, undo records excluded), oldest first."""
     with engine.connect() as conn:
-        return [d for d in _decisions(conn, slug) if d.kind != "undo" and not d.undone]
+        return [
+            d for d in _decisions(conn, slug) if d.kind != DecisionKind.UNDO and not d.undone
+        ]
 
 
 def history(engine: Engine, slug: str | None = None) -> list[Decision]:
@@ -312,31 +468,21 @@ def history(engine: Engine, slug: str | None = None) -> list[Decision]:
 
 
 def decided_state(engine: Engine) -> DecidedState:
-    """Fold the active decisions, oldest first, into the state every task honours."""
-    state = DecidedState()
+    """Fold the active decisions, oldest first, into the state every task honours, with
+    each name's version (read first: a decision written meanwhile makes a write planned
+    from this state stale, never the other way round)."""
     with engine.connect() as conn:
+        versions = {r.slug: r.version for r in conn.execute(select(t.name_versions))}
         rows = {
             r.id: r
             for r in conn.execute(
                 select(t.decisions.c.id, t.decisions.c.display_first, t.decisions.c.display_last)
             ).all()
         }
-        decisions = [d for d in _decisions(conn) if d.kind != "undo" and not d.undone]
+        decisions = [d for d in _decisions(conn) if d.kind != DecisionKind.UNDO and not d.undone]
+    state = DecidedState(versions=versions)
     for d in decisions:
-        assert d.person is not None
         row = rows[d.id]
-        if row.display_last is not None:  # the latest name given wins (a name change)
-            state.names[d.person] = (row.display_first or "", row.display_last)
-        if d.kind in ("assign", "confirm"):
-            for m in d.mention_ids:
-                state.assigned[m] = d.person
-                state.excluded.get(m, set()).discard(d.person)
-            if d.kind == "confirm":
-                state.confirmed.add(d.person)
-        elif d.kind == "not_person":
-            for m in d.mention_ids:
-                state.excluded.setdefault(m, set()).add(d.person)
-                if state.assigned.get(m) == d.person:
-                    del state.assigned[m]
-    state.excluded = {m: s for m, s in state.excluded.items() if s}
+        name = None if row.display_last is None else (row.display_first or "", row.display_last)
+        state.fold(d, name)
     return state

@@ -36,6 +36,7 @@ from sqlalchemy import select
 
 from byline.cluster import Constraints, pair_matrix
 from byline.engine import Engine, assign_keys, evidence_constraints
+from byline.engine.confidence import LOW_CONFIDENCE
 from byline.features.embeddings import MODEL_NAME, embed_text, encode, text_hash
 from byline.features.pairwise import FEATURES, block_features, evidence_of
 from byline.features.stats import LibraryStats, paper_text
@@ -43,7 +44,7 @@ from byline.names import fold
 from byline.sources.ids import is_anthology_paper_id, mention_id
 from byline.sources.records import Mention, Paper
 from byline.store import schema as t
-from byline.store.decisions import stable_key
+from byline.store.decisions import DecidedState, stable_key
 
 Progress = Callable[[str, int, int], None]
 CHUNK = 192  # existing mentions featurized per call (pairs with the new ones are kept)
@@ -102,8 +103,7 @@ class Assigner:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.corpus = engine.corpus
-        self.decided = engine.decisions.assigned if engine.decisions else {}
-        self.excluded = engine.decisions.excluded if engine.decisions else {}
+        self.decisions = engine.decisions or DecidedState()
         self._by_slug: dict[str, set[str]] | None = None
         self._by_orcid: dict[str, set[str]] | None = None
         self._venues: dict[str, tuple[str, tuple[str, ...]]] | None = None
@@ -114,7 +114,7 @@ class Assigner:
 
     def key_of(self, m: Mention) -> str | None:
         """A library mention's person: decided, else last predicted, else its explicit id."""
-        key = self.decided.get(m.mention_id) or self.engine.previous.get(m.mention_id)
+        key = self.decisions.person_of(m.mention_id) or self.engine.previous.get(m.mention_id)
         return key if key is not None else self.corpus.explicit_id(m)
 
     def _registry_by_slug(self) -> dict[str, set[str]]:
@@ -145,8 +145,8 @@ class Assigner:
         keys: dict[str, str] = {}
         stale = False
         for m in block:
-            key = self.decided.get(m.mention_id) or self.engine.previous.get(m.mention_id)
-            if key is None or key in self.excluded.get(m.mention_id, ()):
+            key = self.decisions.person_of(m.mention_id) or self.engine.previous.get(m.mention_id)
+            if key is None or self.decisions.excludes(m.mention_id, key):
                 stale = True
                 break
             keys[m.mention_id] = key
@@ -223,7 +223,7 @@ class Assigner:
                 # The registry knows one person of this name: its variants are that person,
                 # under the registry's id when it is an explicit one.
                 (key,) = groups
-                decided = any(m.mention_id in self.decided for m in groups[key])
+                decided = any(self.decisions.person_of(m.mention_id) for m in groups[key])
                 if "/" in key and self.corpus.persons[pid].explicit and not decided:
                     groups[pid] = groups.pop(key)
                     key = pid
@@ -236,7 +236,7 @@ class Assigner:
             ms = [m for m in ms if not (m.mention_id in seen or seen.add(m.mention_id))]
             g = _Group(key, ms)
             for m in ms:
-                if m.mention_id in self.decided:
+                if self.decisions.person_of(m.mention_id) is not None:
                     continue  # the maintainer's word replaces the mention's own evidence
                 if pid := self.corpus.explicit_id(m):
                     g.ids.add(pid)
@@ -487,7 +487,7 @@ def _assign_name(
     idents = [_identity(a, m) for m in new]
     for i, m in enumerate(new):
         pid, orcid = idents[i]
-        decided = a.decided.get(m.mention_id)
+        decided = a.decisions.person_of(m.mention_id)
         for gi, g in enumerate(groups):
             if decided is not None:
                 if g.key == decided:
@@ -496,7 +496,7 @@ def _assign_name(
                 else:
                     c.cannot.append((i, starts[gi]))
                 continue
-            if g.key in a.excluded.get(m.mention_id, ()):
+            if a.decisions.excludes(m.mention_id, g.key):
                 c.cannot.append((i, starts[gi]))
                 continue
             if pid and (pid == g.key or pid in g.ids):
@@ -551,7 +551,7 @@ def _assign_name(
             )
             mates = [new[j].mention_id for j in new_groups[lab] if j != i]
             rule = ("model", "")
-            if a.decided.get(m.mention_id) == key_of_new[i]:
+            if a.decisions.person_of(m.mention_id) == key_of_new[i]:
                 rule = ("decision", f"a maintainer assigned {m.mention_id} to {key_of_new[i]}")
                 best = 0.0
             elif idents[i][0] and idents[i][0] == key_of_new[i]:
@@ -686,15 +686,18 @@ def _evidence(
 def record_assignments(
     engine: Engine, results: list[Assignment], actor: str = "assign", note: str = ""
 ) -> int:
-    """Store the assignments as decisions (one per name and person); returns how many.
+    """Store the assignments as decisions (one per name and person), all in ONE
+    transaction; returns how many.
 
     Only for papers with Anthology ids (an XML volume, ``paper_id``/``url`` in JSONL, an
     Anthology ``url`` in BibTeX): the decisions then bind those mentions once the volume
-    is ingested, and ``split`` keeps them with the person they were assigned to.
+    is ingested, and ``split`` keeps them with the person they were assigned to. Every name
+    must still be at the version of the decisions the assignments were computed with
+    (``StaleVersion`` otherwise, and nothing is stored).
     """
     from byline.errors import BylineError
     from byline.sources.new_papers import split_name
-    from byline.store.decisions import record
+    from byline.store.intents import Assign, apply_intents, shown_at
 
     if engine.store is None:
         raise BylineError("recording decisions needs a store")
@@ -707,20 +710,20 @@ def record_assignments(
     by_person: dict[tuple[str, str], list[Assignment]] = {}
     for r in results:
         by_person.setdefault((r.slug, r.person), []).append(r)
-    version = engine.model.version if engine.model else ""
-    for (slug, person), rs in sorted(by_person.items()):
-        display = split_name(rs[0].name) if rs[0].new_person else None
-        record(
-            engine.store,
-            slug=slug,
-            kind="assign",
-            mention_ids=[r.mention_id for r in rs],
-            person=person,
-            actor=actor,
-            model_version=version,
-            note=note,
-            display_name=display,
+    if not by_person:
+        return 0
+    intents = [
+        Assign(
+            {slug: [r.mention_id for r in rs]},
+            person,
+            split_name(rs[0].name) if rs[0].new_person else None,
+            note,
         )
+        for (slug, person), rs in sorted(by_person.items())
+    ]
+    shown = shown_at(engine.decisions or DecidedState(), {slug for slug, _ in by_person})
+    version = engine.model.version if engine.model else ""
+    apply_intents(engine.store, intents, shown, actor=actor, model_version=version)
     return len(by_person)
 
 
@@ -740,7 +743,7 @@ def assignments_table(results: list[Assignment]):  # type: ignore[no-untyped-def
         table.add_column(col, **kw)
     for r in results:
         person = f"[bold green]NEW[/] {r.person}" if r.new_person else r.person
-        style = "yellow" if r.confidence < 0.5 else None
+        style = "yellow" if r.confidence < LOW_CONFIDENCE else None
         table.add_row(
             r.title,
             str(r.position),

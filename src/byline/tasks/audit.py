@@ -366,7 +366,7 @@ def audit_all(
     t0 = time.perf_counter()
     engine.prepare(todo, progress=lambda d, n: progress and progress("embed", d, n))
     t1 = time.perf_counter()
-    decided = engine.decisions.assigned if engine.decisions else None
+    decided = engine.decisions.assignments() if engine.decisions else None
     pages = []
     split_s = 0.0
     for i, slug in enumerate(todo):

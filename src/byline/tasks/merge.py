@@ -31,6 +31,8 @@ What ``--apply`` writes. Merging unit X into unit Y records, for each name slug 
 as the review page); a following ``split`` keeps them under Y's key. Y is the unit with an
 explicit id, else the larger one. Accepted merges are joined greedily, best first, so that a
 chain A-B-C ends under one key, never joining two units of one name or two explicit ids.
+One ``--apply`` is one transaction: every accepted merge is stored, or (a name changed since
+the candidates were computed: ``StaleVersion``) none.
 """
 
 from __future__ import annotations
@@ -55,7 +57,8 @@ from byline.names import fold, has_han
 from byline.sources.records import Mention, Paper, Person
 from byline.store import Store
 from byline.store.corpus import Corpus
-from byline.store.decisions import DecidedState, Decision, name_version, record, stable_key
+from byline.store.decisions import DecidedState, Decision, stable_key
+from byline.store.intents import Assign, apply_intents, shown_at
 
 Progress = Callable[[str, int, int], None]
 
@@ -123,7 +126,7 @@ def build_units(
 ) -> list[Unit]:
     """Group the library's mentions into units (see the module docstring)."""
     predictions = predictions or {}
-    assigned = decisions.assigned if decisions else {}
+    assigned = decisions.assignments() if decisions else {}
     catch_all_slugs = {n.slug for p in corpus.persons.values() if p.catch_all for n in p.names}
     by_key: dict[str, list[Mention]] = defaultdict(list)
     block_key: dict[str, str] = {}
@@ -240,7 +243,7 @@ def generate_candidates(
                 comparisons += 1
                 pair = (a, b)
                 seen[pair] = seen.get(pair, False) or coauthor_key
-    excluded = decisions.excluded if decisions else {}
+    excluded = decisions.exclusions() if decisions else {}
     papers = [{m.paper_id for m in u.mentions} for u in units]
     pairs: list[Pair] = []
     partners: Counter[int] = Counter()
@@ -678,33 +681,31 @@ def apply_merges(
     units: list[Unit],
     actor: str = "cli",
     model_version: str = "",
+    decisions: DecidedState | None = None,
 ) -> list[Decision]:
-    """Record the accepted merges as ``assign`` decisions, one per source name slug."""
+    """Record the accepted merges as ``assign`` decisions, one per source name slug, all in
+    ONE transaction: every merge or none.
+
+    ``decisions``: the state the units and candidates were computed from; each name written
+    must still be at the version read with it (``StaleVersion`` otherwise, nothing written).
+    ``None``: no decision was read, so every name must still be untouched.
+    """
     by_key = {u.key: u for u in units}
-    decisions = []
+    intents = []
     for src, tgt, link in plan_merges(candidates, by_key):
         per_slug: dict[str, list[str]] = defaultdict(list)
         for m in src.mentions:
             per_slug[m.slug].append(m.mention_id)
-        for slug, mids in sorted(per_slug.items()):
-            decisions.append(
-                record(
-                    store,
-                    slug=slug,
-                    kind="assign",
-                    mention_ids=mids,
-                    person=tgt.key,
-                    actor=actor,
-                    model_version=model_version,
-                    note=(
-                        f"merge: {src.display} -> {tgt.display} ({tgt.key}), "
-                        f"score {link.score:.2f}: {link.evidence.name}"
-                    ),
-                    expected_version=name_version(store, slug),
-                    display_name=tgt.display_name,
-                )
-            )
-    return decisions
+        note = (
+            f"merge: {src.display} -> {tgt.display} ({tgt.key}), "
+            f"score {link.score:.2f}: {link.evidence.name}"
+        )
+        intents.append(Assign(dict(per_slug), tgt.key, tgt.display_name, note))
+    if not intents:
+        return []
+    slugs = {s for i in intents for s in i.mentions}
+    shown = shown_at(decisions or DecidedState(), slugs)
+    return apply_intents(store, intents, shown, actor=actor, model_version=model_version)
 
 
 # --------------------------------------------------------------------------- presentation
@@ -774,5 +775,6 @@ def merge_report(
             units,
             actor=actor,
             model_version=version,
+            decisions=engine.decisions,
         )
     return cands, written

@@ -1,7 +1,8 @@
 """`byline serve`: the review page, a FastAPI app rendering Jinja2 templates on the server.
 
 Every state-changing request is a POST carrying the session's CSRF token and the name's
-version; decisions go through :mod:`byline.store.decisions` and nothing else is written.
+version; decisions go through :mod:`byline.store.intents` (one transaction per action) and
+nothing else is written.
 """
 
 from __future__ import annotations
@@ -17,10 +18,11 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader
 
 from byline.engine import Engine
+from byline.engine.confidence import LOW_CONFIDENCE
 from byline.errors import BylineError
 from byline.store.decisions import StaleVersion
 from byline.tasks.split import UnknownName
-from byline.web.review import LOW, UNSURE, BadRequest, Review
+from byline.web.review import UNSURE, BadRequest, Review
 from byline.web.security import COOKIE, Session, Signer, new_session, token_ok
 
 HERE = Path(__file__).parent
@@ -35,7 +37,9 @@ HEADERS = {
 
 def _templates() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=True)
-    env.filters["conf_class"] = lambda c: "low" if c < LOW else ("unsure" if c < UNSURE else "")
+    env.filters["conf_class"] = lambda c: (
+        "low" if c < LOW_CONFIDENCE else ("unsure" if c < UNSURE else "")
+    )
     env.filters["q"] = lambda s: quote(str(s), safe="")
     return env
 
@@ -202,7 +206,9 @@ def create_app(
             return RedirectResponse(f"/names/{real}", 303)
         view = review.view(slug)
         shown = [f"#{x}" for x in saved.split(",") if x.isdigit()][:10]
-        return render(request, "name.html", v=view, saved=", ".join(shown), LOW=LOW)
+        return render(
+            request, "name.html", v=view, saved=", ".join(shown), LOW=LOW_CONFIDENCE
+        )
 
     @app.post("/names/{slug}/decide")
     def decide(

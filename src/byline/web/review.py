@@ -1,36 +1,51 @@
 """What the review page shows and does, without HTTP: the queue, a name's persons, decisions.
 
-One :class:`Review` holds the split engine (corpus, statistics, model: loaded once) and a
-cache of the last split of each name, keyed by the name's decision version, so a page is
-re-split only when a decision changed it (here or in another process sharing the store).
+One :class:`Review` holds the engine (corpus, statistics, model: loaded once, never changed
+by a request) and a cache of the last split of each name, keyed by the name's decision
+version, so a page is re-split only when a decision changed it (here or in another process
+sharing the store). Each split runs on its own view of the engine, with the decisions read
+for it and the name's last keys, so concurrent requests never share mutable state.
 """
 
 from __future__ import annotations
 
+import copy
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 from rapidfuzz import fuzz, process, utils
 from sqlalchemy import func, select
 
 from byline.engine import BlockResult, Engine, remember
+from byline.engine.confidence import LOW_CONFIDENCE
 from byline.errors import BylineError
 from byline.names import fold, name_slug
-from byline.sources.ids import paper_of
 from byline.store import Store
 from byline.store import schema as t
 from byline.store.decisions import (
+    DecidedState,
     Decision,
-    Planned,
     check_version,
     decided_state,
     history,
     name_version,
-    new_person_key,
-    record_many,
     undo,
+)
+from byline.store.intents import (
+    Confirm,
+    Intent,
+    IntentError,
+    MergeInto,
+    Move,
+    NewPerson,
+    NotPerson,
+    Shown,
+    plan_intent,
+    record_planned,
 )
 from byline.tasks.split import (
     PaperRow,
@@ -40,9 +55,8 @@ from byline.tasks.split import (
     summarize,
 )
 
-LOW = 0.5  # a paper below this confidence is flagged
-UNSURE = 0.8  # ... below this, marked as worth a look
-ACTIONS = ("assign", "new", "not_person", "confirm", "merge")
+UNSURE = 0.8  # a paper below this confidence is marked as worth a look
+ACTIONS = ("assign", "new", "not_person", "confirm", "merge")  # the name page's forms
 
 
 class BadRequest(BylineError):
@@ -76,7 +90,7 @@ class PersonView:
 
     @property
     def low(self) -> int:
-        return sum(r.confidence < LOW for r in self.summary.papers)
+        return sum(r.confidence < LOW_CONFIDENCE for r in self.summary.papers)
 
 
 @dataclass
@@ -89,15 +103,19 @@ class NameView:
     mentions: int
     seconds: float
 
-    def label_of(self, key: str | None) -> str:
-        for p in self.persons:
-            if p.key == key:
-                return p.label
-        return key or ""
+
+class Split(NamedTuple):
+    """A name's split at one decision version, with the decisions it was made under."""
+
+    version: int
+    result: BlockResult
+    decisions: DecidedState
 
 
 class Review:
-    """The review page's state: one engine for all requests, a per-name split cache."""
+    """The review page's state: one engine for all requests (read only), a per-name split
+    cache, and the last person keys of every mention (``previous``: the engine's, then
+    updated by every split decided here)."""
 
     def __init__(self, engine: Engine) -> None:
         if engine.store is None:
@@ -105,12 +123,12 @@ class Review:
         self.engine = engine
         self.store: Store = engine.store
         self.corpus = engine.corpus
-        self.engine.previous = dict(engine.previous)
+        self.previous: dict[str, str] = dict(engine.previous)
         self.lock = threading.RLock()
         self.names = display_names(self.corpus)
         self._slugs = list(self.names)
         self._folded = [utils.default_process(self.names[s]) for s in self._slugs]
-        self._cache: dict[str, tuple[int, BlockResult]] = {}
+        self._cache: dict[str, Split] = {}
         self._terms: np.ndarray | None = None
         self.queue_source = ""
         self.queue: dict[str, QueueRow] = self._build_queue()
@@ -167,7 +185,7 @@ class Review:
                         t.predictions.c.mention_id,
                     )
                 ).all()
-        decided = self.engine.decisions.assigned if self.engine.decisions else {}
+        decided = self.engine.decisions or DecidedState()
         queue: dict[str, QueueRow] = {}
         if rows:
             self.queue_source = (
@@ -179,7 +197,7 @@ class Review:
             unsure: Counter[str] = Counter()
             for slug, person, conf, mid in rows:
                 persons.setdefault(slug, set()).add(person)
-                if mid not in decided:
+                if decided.person_of(mid) is None:
                     doubt[slug] += 1.0 - conf
                     unsure[slug] += conf < UNSURE
             for slug, ps in persons.items():
@@ -244,12 +262,12 @@ class Review:
         rows = sorted(self.queue.values(), key=lambda r: (-r.score, r.slug))
         return rows[page * size : (page + 1) * size], len(rows)
 
-    def _requeue(self, result: BlockResult, version: int) -> None:
-        decided = self.engine.decisions.assigned if self.engine.decisions else {}
+    def _requeue(self, split: Split) -> None:
+        result, version = split.result, split.version
         open_ = [
             float(c)
             for m, c in zip(result.mentions, result.confidence, strict=True)
-            if m.mention_id not in decided
+            if split.decisions.person_of(m.mention_id) is None
         ]
         persons = len(set(result.keys))
         score = round((sum(1.0 - c for c in open_) + persons - 1) * self._shared(result.slug), 3)
@@ -277,34 +295,45 @@ class Review:
         raise UnknownName(query, [f"{name} ({slug})" for slug, name, _ in hits])
 
     def split(self, slug: str) -> tuple[int, BlockResult]:
-        """The current split of ``slug``, re-computed only when its decisions changed."""
-        version = name_version(self.store, slug)
+        """The current split of ``slug`` and its version, re-computed only when its
+        decisions changed."""
+        s = self._split(slug)
+        return s.version, s.result
+
+    def _split(self, slug: str) -> Split:
         cached = self._cache.get(slug)
-        if cached and cached[0] == version:
+        if cached and cached.version == name_version(self.store, slug):
             return cached
-        with self.lock:
-            version = name_version(self.store, slug)
+        with self.lock:  # one split at a time (the model and the embedder are shared)
+            state = decided_state(self.store)
             cached = self._cache.get(slug)
-            if cached and cached[0] == version:
+            if cached and cached.version == state.version(slug):
                 return cached
-            self.engine.decisions = decided_state(self.store)
-            result = self.engine.split_block(slug)
-            self._cache[slug] = (version, result)
-            return version, result
+            result = self._engine_for(slug, state).split_block(slug)
+            split = Split(state.version(slug), result, state)
+            self._cache[slug] = split
+            return split
+
+    def _engine_for(self, slug: str, state: DecidedState) -> Engine:
+        """A view of the shared engine for one split: the same corpus, model and embedding
+        cache, with these decisions and the name's last person keys."""
+        view = copy.copy(self.engine)
+        view.decisions = state
+        block = self.corpus.blocks[slug]
+        view.previous = {m.mention_id: k for m in block if (k := self.previous.get(m.mention_id))}
+        return view
 
     def view(self, slug: str) -> NameView:
-        import time
-
         t0 = time.perf_counter()
-        version, result = self.split(slug)
-        state = self.engine.decisions
+        version, result, state = self._split(slug)
         persons = []
         for s in summarize(result, self.corpus):
             reg = self.corpus.persons.get(s.person)
             label = ""
             note = ""
-            if state and s.person in state.names:
-                label = " ".join(state.names[s.person]).strip()
+            named = state.display_name(s.person)
+            if named:
+                label = " ".join(named).strip()
             if reg is not None and not reg.catch_all:
                 label = label or (reg.names[0].full if reg.names else "")
                 note = reg.comment or reg.degree or ""
@@ -316,8 +345,8 @@ class Review:
                     note=note,
                     summary=s,
                     topics=self.topics([r.paper_id for r in s.papers]),
-                    confirmed=bool(state and s.person in state.confirmed),
-                    decided={m for m in members if state and state.assigned.get(m) == s.person},
+                    confirmed=state.is_confirmed(s.person),
+                    decided={m for m in members if state.person_of(m) == s.person},
                 )
             )
         hist = list(reversed(history(self.store, slug)))
@@ -359,20 +388,19 @@ class Review:
     ) -> list[Decision]:
         """Carry out one form of the name page as stored decisions, then re-split.
 
-        What the maintainer sees is what is stored (the page's persons are the last split):
+        What the maintainer sees is what is stored (the page's persons are the last split,
+        at ``version``); each action is an intent of :mod:`byline.store.intents`:
 
-        - ``new``: the selected papers are a new person (assign to a fresh key) and not the
-          person(s) they were listed under (``not_person``, so the rest of their column
-          cannot follow them into the new person);
-        - ``assign`` (move): the selected papers join person X together with X's papers as
-          shown (one assign, so X keeps its key and its papers), and are not the person
-          they were listed under;
-        - ``merge``: both columns' papers are assigned to the target's key;
-        - ``confirm``: the column's papers are the person (and optionally its shown name);
-        - ``not_person``: the selected papers (of one column) are not that person.
+        - ``new``: the selected papers are a new person (:class:`NewPerson`);
+        - ``assign`` (move): they join person X with X's papers as shown (:class:`Move`);
+        - ``merge``: both columns' papers are X's (:class:`MergeInto`);
+        - ``confirm``: the column's papers are the person, optionally with its shown name
+          (:class:`Confirm`);
+        - ``not_person``: the selected papers (of one column) are not that person
+          (:class:`NotPerson`).
 
-        Each decision is one transaction; an action of several decisions writes them in
-        order under one lock, each checked against the version the previous one created.
+        All decisions of the action are written in one transaction, expecting the name at
+        ``version``: all of them are stored, or (``StaleVersion``, a bad form) none.
         """
         if action not in ACTIONS:
             raise BadRequest(f"unknown action {action!r}")
@@ -386,86 +414,43 @@ class Review:
         foreign = [m for m in ids if m not in block]
         if foreign:
             raise BadRequest(f"{foreign[0]} is not a paper of {self.names[slug]}")
-        note = note.strip()
+        intent = self._intent(slug, action, ids, person, display_name, note.strip())
         with self.lock:
             check_version(self.store, slug, version)
-            _, current = self.split(slug)
+            current = self._split(slug).result
             key_of = dict(zip((m.mention_id for m in current.mentions), current.keys, strict=True))
-            members: dict[str, list[str]] = {}
-            for mid, key in key_of.items():
-                members.setdefault(key, []).append(mid)
-            # (kind, mention ids, person, display name, note)
-            plan: list[tuple[str, list[str], str, tuple[str, str] | None, str]] = []
-            if action == "new":
-                first, last = display_name or ("", "")
-                if not last.strip():
-                    raise BadRequest("give the new person's name (at least the last name)")
-                new = new_person_key(slug)
-                plan.append(("assign", ids, new, (first.strip(), last.strip()), note))
-                for old in sorted({key_of[m] for m in ids}):
-                    moved = [m for m in ids if key_of[m] == old]
-                    plan.append(("not_person", moved, old, None, f"split off to {new}"))
-            elif action == "not_person":
-                owners = {key_of[m] for m in ids}
-                if len(owners) != 1:
-                    raise BadRequest(
-                        "'not this person' needs papers of one person; select papers of one "
-                        "column at a time"
-                    )
-                plan.append(("not_person", ids, owners.pop(), None, note))
-            else:
-                if not person or person not in members:
-                    raise BadRequest(f"pick a person of {self.names[slug]} to {action} to")
-                if action == "confirm":
-                    names = None
-                    if display_name and display_name[1].strip():
-                        names = (display_name[0].strip(), display_name[1].strip())
-                    plan.append(("confirm", ids, person, names, note))
-                else:
-                    moved = [m for m in ids if key_of[m] != person]
-                    if not moved:
-                        raise BadRequest(f"the selected papers are already with {person}")
-                    auto = (
-                        f"merged {len(moved)} paper(s) into {person}"
-                        if action == "merge"
-                        else f"moved {len(moved)} paper(s) to {person}"
-                    )
-                    plan.append(
-                        (
-                            "assign",
-                            sorted(set(ids) | set(members[person])),
-                            person,
-                            None,
-                            note or auto,
-                        )
-                    )
-                    if action == "assign":
-                        for old in sorted({key_of[m] for m in moved}):
-                            out = [m for m in moved if key_of[m] == old]
-                            plan.append(("not_person", out, old, None, f"moved to {person}"))
-            for kind, mids, who, _, _ in plan:
-                papers = Counter(paper_of(m) for m in mids)
-                twice = [p for p, c in papers.items() if c > 1]
-                if kind != "not_person" and twice:
-                    raise BadRequest(
-                        f"{who} would hold two authors of paper {twice[0]}; one paper's "
-                        "authors are different people"
-                    )
+            shown = {slug: Shown(version, key_of, self.names[slug])}
+            try:
+                plan = plan_intent(intent, shown)
+            except IntentError as exc:
+                raise BadRequest(str(exc)) from None
             # the keys the maintainer saw are the ones "not this person" refers to
             self._remember(current)
-            # one transaction: the whole action is stored, or nothing of it
-            done = record_many(
-                self.store,
-                slug=slug,
-                items=[
-                    Planned(kind, mids, who, text, names) for kind, mids, who, names, text in plan
-                ],
-                actor=actor,
-                model_version=self.model_version,
-                expected_version=version,
+            done = record_planned(
+                self.store, plan, shown, actor=actor, model_version=self.model_version
             )
             self._after(slug)
         return done
+
+    def _intent(
+        self,
+        slug: str,
+        action: str,
+        ids: list[str],
+        person: str | None,
+        display_name: tuple[str, str] | None,
+        note: str,
+    ) -> Intent:
+        """The intent of one form of the name page."""
+        if action == "new":
+            return NewPerson(slug, ids, display_name or ("", ""), note)
+        if action == "not_person":
+            return NotPerson(slug, ids, note)
+        if not person:
+            raise BadRequest(f"pick a person of {self.names[slug]} to {action} to")
+        if action == "confirm":
+            return Confirm(slug, ids, person, display_name, note)
+        return (Move if action == "assign" else MergeInto)(slug, ids, person, note)
 
     def undo(self, slug: str, decision_id: int, *, version: int, actor: str) -> Decision:
         if not actor.strip():
@@ -480,15 +465,13 @@ class Review:
         return d
 
     def _remember(self, result: BlockResult) -> None:
+        """Store the split's person keys as the name's predictions (and keep them here)."""
         remember(self.engine, [result])
-        assert isinstance(self.engine.previous, dict)
-        self.engine.previous.update(
-            zip((m.mention_id for m in result.mentions), result.keys, strict=True)
-        )
+        self.previous.update(zip((m.mention_id for m in result.mentions), result.keys, strict=True))
 
     def _after(self, slug: str) -> None:
         """Re-split the name under the new decisions and remember its person keys."""
         self._cache.pop(slug, None)
-        version, result = self.split(slug)
-        self._remember(result)
-        self._requeue(result, version)
+        split = self._split(slug)
+        self._remember(split.result)
+        self._requeue(split)
