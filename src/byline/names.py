@@ -31,8 +31,3 @@ _SCRIPT_HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 def has_han(text: str | None) -> bool:
     """True if the text contains CJK ideographs (CCL papers list names in both scripts)."""
     return bool(text) and bool(_SCRIPT_HAN.search(text or ""))
-
-
-def given_tokens(first: str | None) -> list[str]:
-    """Tokens of a given name, folded: "Steven P." -> ["steven", "p"]."""
-    return [t for t in re.split(r"[\s.\-]+", fold(first)) if t]
