@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from scipy.cluster.hierarchy import DisjointSet
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
@@ -123,20 +124,6 @@ def evidence_blocks(corpus: Corpus, limit: int = 3) -> list[str]:
     return out[:limit]
 
 
-class _UF:
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, x: str) -> str:
-        self.parent.setdefault(x, x)
-        while self.parent[x] != x:
-            x = self.parent[x]
-        return x
-
-    def union(self, a: str, b: str) -> None:
-        self.parent[self.find(a)] = self.find(b)
-
-
 @pytest.fixture(scope="module")
 def real_preds(engine: Engine, tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     corpus = engine.corpus
@@ -178,23 +165,24 @@ def test_real_hard_constraints_and_keys(engine: Engine, real_preds: Any) -> None
     checked = {"must": 0, "cannot": 0, "id_key": 0, "hash_key": 0}
     for slug in slugs:
         ms = corpus.blocks[slug]
-        uf = _UF()
+        uf = DisjointSet()
         ident: dict[str, tuple[str | None, str | None]] = {}
         for m in ms:
             pid = corpus.explicit_id(m)
             reg = corpus.persons.get(pid or "")
             orcid = m.orcid or (reg.orcid if reg else None)
             ident[m.mention_id] = (pid, orcid)
-            uf.find(m.mention_id)
+            uf.add(m.mention_id)
             for key in (f"id:{pid}" if pid else None, f"orcid:{orcid}" if orcid else None):
                 if key:
-                    uf.union(m.mention_id, key)
+                    uf.add(key)
+                    uf.merge(m.mention_id, key)
         members: dict[str, list[str]] = defaultdict(list)
         for m in ms:
             members[person[m.mention_id]].append(m.mention_id)
         for i, a in enumerate(ms):
             for b in ms[i + 1 :]:
-                same_evidence = uf.find(a.mention_id) == uf.find(b.mention_id)
+                same_evidence = uf.connected(a.mention_id, b.mention_id)
                 if same_evidence:  # must-link: shared id or ORCID
                     assert person[a.mention_id] == person[b.mention_id], (a, b)
                     checked["must"] += 1

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from numpy.typing import DTypeLike
-from scipy.cluster.hierarchy import fcluster, linkage
+from scipy.cluster.hierarchy import DisjointSet, fcluster, linkage
 
 _BLOCKED = 1e9
 
@@ -34,44 +34,49 @@ class Constraints:
 
 
 class _Groups:
-    """Union-find that refuses unions across a cannot-link."""
+    """Groups of ``n`` items (a DisjointSet) that refuse unions across a cannot-link.
+
+    Attributes:
+        n: how many items.
+        sets: the groups.
+        apart: per group root, the roots of the groups it must stay apart from.
+    """
 
     def __init__(self, n: int) -> None:
-        self.parent = list(range(n))
-        self.apart: list[set[int]] = [set() for _ in range(n)]
-
-    def find(self, x: int) -> int:
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
+        self.n = n
+        self.sets = DisjointSet(range(n))
+        self.apart: dict[int, set[int]] = {i: set() for i in range(n)}
 
     def union(self, a: int, b: int, force: bool = False) -> bool:
-        ra, rb = self.find(a), self.find(b)
+        ra, rb = self.sets[a], self.sets[b]
         if ra == rb:
             return True
         if not force and rb in self.apart[ra]:
             return False
-        if ra > rb:
-            ra, rb = rb, ra
-        self.parent[rb] = ra
-        self.apart[ra] |= self.apart[rb]
-        for other in self.apart[rb]:
+        self.sets.merge(ra, rb)
+        root = self.sets[ra]
+        gone = rb if root == ra else ra
+        gone_apart = self.apart.pop(gone)
+        for other in gone_apart - {root}:
             s = self.apart[other]
-            s.discard(rb)
-            s.add(ra)
-        self.apart[ra].discard(ra)
+            s.discard(gone)
+            s.add(root)
+        kept = self.apart[root]
+        kept |= gone_apart
+        kept.discard(root)
+        kept.discard(gone)
         return True
 
     def separate(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
+        ra, rb = self.sets[a], self.sets[b]
         if ra != rb:
             self.apart[ra].add(rb)
             self.apart[rb].add(ra)
 
     def labels(self) -> np.ndarray:
-        roots = [self.find(i) for i in range(len(self.parent))]
-        return np.unique(roots, return_inverse=True)[1]
+        """Group labels 0..k-1, numbered in the order of each group's first item."""
+        number: dict[int, int] = {}
+        return np.array([number.setdefault(self.sets[i], len(number)) for i in range(self.n)])
 
 
 def pair_matrix(

@@ -11,6 +11,8 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 
+from scipy.cluster.hierarchy import DisjointSet
+
 from byline.store.corpus import Corpus
 
 _BY_REMAINDER = {0: "train", 1: "dev", 2: "train", 3: "test"}
@@ -20,41 +22,40 @@ def split_of(slug: str) -> str:
     return _BY_REMAINDER[int(hashlib.sha1(slug.encode("utf-8")).hexdigest(), 16) % 4]
 
 
-class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[str, str] = {}
-
-    def find(self, x: str) -> str:
-        self.parent.setdefault(x, x)
-        root = x
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[x] != root:
-            self.parent[x], x = root, self.parent[x]
-        return root
-
-    def union(self, a: str, b: str) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
 def gold_labels(corpus: Corpus) -> dict[str, str]:
-    """``{mention_id: gold person label}`` for every mention that carries gold."""
-    uf = _UnionFind()
+    """``{mention_id: gold person label}`` for every mention that carries gold.
+
+    A person's label is the smallest of its unified keys (``id:<person id>``, ``orcid:<iD>``).
+    """
+    same = DisjointSet()
+
+    def union(a: str, b: str) -> None:
+        same.add(a)
+        same.add(b)
+        same.merge(a, b)
+
     for person in corpus.persons.values():
         if person.orcid and person.explicit and not person.catch_all:
-            uf.union(f"id:{person.person_id}", f"orcid:{person.orcid}")
+            union(f"id:{person.person_id}", f"orcid:{person.orcid}")
     keys: dict[str, str] = {}
     for m in corpus.mentions:
         pid = corpus.explicit_id(m)
         if pid and m.orcid:
-            uf.union(f"id:{pid}", f"orcid:{m.orcid}")
+            union(f"id:{pid}", f"orcid:{m.orcid}")
         if pid:
             keys[m.mention_id] = f"id:{pid}"
         elif m.orcid:
             keys[m.mention_id] = f"orcid:{m.orcid}"
-    return {mid: uf.find(k) for mid, k in keys.items()}
+    label: dict[str, str] = {}  # root -> the smallest key of its set
+
+    def label_of(key: str) -> str:
+        same.add(key)
+        root = same[key]
+        if root not in label:
+            label[root] = min(same.subset(key))
+        return label[root]
+
+    return {mid: label_of(k) for mid, k in keys.items()}
 
 
 def blocks_of_split(corpus: Corpus, split: str) -> list[str]:
