@@ -35,15 +35,13 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-from sqlalchemy import create_engine, select
+from sqlalchemy import create_engine
 
 from byline.engine import BlockResult, Engine
 from byline.evaluation.protocol import gold_labels, heldout_corpus, scored_mentions
-from byline.features.embeddings import MODEL_NAME, embed_text, encode, text_hash
+from byline.features.embeddings import embed_text, encode, read_cached, text_hash
 from byline.model import PairwiseModel
 from byline.sources.requests import PageRef, Request
-from byline.store import schema as t
 from byline.store.corpus import Corpus, load_corpus
 from byline.tasks.intake import propose
 
@@ -134,17 +132,7 @@ class CachedEngine(Engine):
         for p, text in texts.items():
             by_hash[text_hash(text)].append(p)
         hashes = list(by_hash)
-        found: dict[str, np.ndarray] = {}
-        with self.store.connect() as conn:
-            for i in range(0, len(hashes), 900):
-                rows = conn.execute(
-                    select(t.embeddings.c.text_hash, t.embeddings.c.vector).where(
-                        t.embeddings.c.model == MODEL_NAME,
-                        t.embeddings.c.text_hash.in_(hashes[i : i + 900]),
-                    )
-                )
-                for h, blob in rows:
-                    found[h] = np.frombuffer(blob, dtype=np.float32)
+        found = read_cached(self.store, hashes)
         missing = [h for h in hashes if h not in found]
         if missing:
             text_of = {text_hash(x): x for x in texts.values()}

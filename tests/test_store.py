@@ -411,3 +411,44 @@ def test_layout_switch_replaces_library_and_registry(store: Engine, fixtures_dir
     assert report.layout == "2025-11"
     assert counts(store) == FULL
     assert rows(store, t.meta, "key")["layout"]["value"] == "2025-11"
+
+
+# --- embedding cache -----------------------------------------------------------------------
+
+
+def test_embedding_cache_reads_and_writes_only_when_asked(
+    store: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import numpy as np
+
+    from byline.features import embeddings as emb
+
+    cached = np.arange(emb.DIM, dtype=np.float32)
+    with store.begin() as conn:
+        conn.execute(
+            t.embeddings.insert(),
+            {
+                "model": emb.MODEL_NAME,
+                "text_hash": emb.text_hash("old"),
+                "vector": cached.tobytes(),
+            },
+        )
+    assert list(emb.read_cached(store, [emb.text_hash("old"), emb.text_hash("new")])) == [
+        emb.text_hash("old")
+    ]
+    encoded: list[list[str]] = []
+
+    def fake_encode(texts: list[str]) -> np.ndarray:
+        encoded.append(list(texts))
+        return np.ones((len(texts), emb.DIM), dtype=np.float32)
+
+    monkeypatch.setattr(emb, "encode", fake_encode)
+    got = emb.cached_embeddings(store, {"a": "old", "b": "new", "c": "new"}, write=False)
+    assert encoded == [["new"]]  # the cached text is read, the missing one embedded once
+    assert np.array_equal(got["a"], cached) and got["b"].sum() == emb.DIM
+    assert np.array_equal(got["b"], got["c"])
+    with store.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(t.embeddings)).scalar() == 1
+    emb.cached_embeddings(store, {"b": "new"})  # writes by default
+    with store.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(t.embeddings)).scalar() == 2

@@ -12,8 +12,9 @@ import os
 from collections.abc import Callable, Sequence
 
 import numpy as np
-from sqlalchemy import Engine, insert, select
+from sqlalchemy import insert, select
 
+from byline.store import Store
 from byline.store import schema as t
 
 MODEL_NAME = "all-MiniLM-L6-v2@gt-0.1.0"
@@ -68,21 +69,12 @@ def encode(texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
     return np.asarray(vecs, dtype=np.float32)
 
 
-def cached_embeddings(
-    engine: Engine,
-    texts: dict[str, str],
-    progress: Callable[[int, int], None] | None = None,
-    chunk: int = 2048,
-) -> dict[str, np.ndarray]:
-    """Vectors for ``{key: text}``; computes and stores those not yet cached."""
-    by_hash: dict[str, list[str]] = {}
-    for key, text in texts.items():
-        by_hash.setdefault(text_hash(text), []).append(key)
+def read_cached(store: Store, hashes: Sequence[str]) -> dict[str, np.ndarray]:
+    """The cached vectors of the given text hashes (those in the cache; nothing is written)."""
     found: dict[str, np.ndarray] = {}
-    hashes = list(by_hash)
-    with engine.connect() as conn:
+    with store.connect() as conn:
         for i in range(0, len(hashes), 900):
-            part = hashes[i : i + 900]
+            part = list(hashes[i : i + 900])
             rows = conn.execute(
                 select(t.embeddings.c.text_hash, t.embeddings.c.vector).where(
                     t.embeddings.c.model == MODEL_NAME, t.embeddings.c.text_hash.in_(part)
@@ -90,20 +82,38 @@ def cached_embeddings(
             )
             for h, blob in rows:
                 found[h] = np.frombuffer(blob, dtype=np.float32)
+    return found
+
+
+def cached_embeddings(
+    store: Store,
+    texts: dict[str, str],
+    progress: Callable[[int, int], None] | None = None,
+    chunk: int = 2048,
+    write: bool = True,
+) -> dict[str, np.ndarray]:
+    """Vectors for ``{key: text}``: from the cache, else computed, and stored unless
+    ``write=False`` (``byline assign`` never writes to the store)."""
+    by_hash: dict[str, list[str]] = {}
+    for key, text in texts.items():
+        by_hash.setdefault(text_hash(text), []).append(key)
+    hashes = list(by_hash)
+    found = read_cached(store, hashes)
     missing = [h for h in hashes if h not in found]
     text_of = {text_hash(x): x for x in texts.values()}
     done = 0
     for i in range(0, len(missing), chunk):
         part = missing[i : i + chunk]
         vecs = encode([text_of[h] for h in part])
-        with engine.begin() as conn:
-            conn.execute(
-                insert(t.embeddings),
-                [
-                    {"model": MODEL_NAME, "text_hash": h, "vector": v.tobytes()}
-                    for h, v in zip(part, vecs, strict=True)
-                ],
-            )
+        if write:
+            with store.begin() as conn:
+                conn.execute(
+                    insert(t.embeddings),
+                    [
+                        {"model": MODEL_NAME, "text_hash": h, "vector": v.tobytes()}
+                        for h, v in zip(part, vecs, strict=True)
+                    ],
+                )
         for h, v in zip(part, vecs, strict=True):
             found[h] = v
         done += len(part)

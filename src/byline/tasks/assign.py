@@ -32,18 +32,16 @@ from typing import Any
 
 import numpy as np
 from scipy import sparse
-from sqlalchemy import select
 
 from byline.cluster import Constraints, pair_matrix
 from byline.engine import Engine, assign_keys, evidence_constraints
 from byline.engine.confidence import LOW_CONFIDENCE
-from byline.features.embeddings import MODEL_NAME, embed_text, encode, text_hash
+from byline.features.embeddings import cached_embeddings, embed_text
 from byline.features.pairwise import FEATURES, block_features, evidence_of
 from byline.features.stats import LibraryStats, paper_text
 from byline.names import fold
 from byline.sources.ids import is_anthology_paper_id, mention_id
 from byline.sources.records import Mention, Paper
-from byline.store import schema as t
 from byline.store.decisions import DecidedState, stable_key
 
 Progress = Callable[[str, int, int], None]
@@ -290,25 +288,7 @@ class Assigner:
             return {}
         assert engine.store is not None
         texts = {p.paper_id: embed_text(p.title, p.abstract) for p in papers}
-        hashes = {pid: text_hash(x) for pid, x in texts.items()}
-        found: dict[str, np.ndarray] = {}
-        wanted = sorted(set(hashes.values()))
-        with engine.store.connect() as conn:
-            for i in range(0, len(wanted), 900):
-                rows = conn.execute(
-                    select(t.embeddings.c.text_hash, t.embeddings.c.vector).where(
-                        t.embeddings.c.model == MODEL_NAME,
-                        t.embeddings.c.text_hash.in_(wanted[i : i + 900]),
-                    )
-                )
-                for h, blob in rows:
-                    found[h] = np.frombuffer(blob, dtype=np.float32)
-        missing = sorted({h for h in hashes.values() if h not in found})
-        if missing:
-            by_hash = {hashes[pid]: texts[pid] for pid in texts}
-            for h, v in zip(missing, encode([by_hash[h] for h in missing]), strict=True):
-                found[h] = v
-        return {pid: found[h] for pid, h in hashes.items()}
+        return cached_embeddings(engine.store, texts, write=False)
 
     # -- one name -------------------------------------------------------------------------
 
