@@ -13,7 +13,7 @@ import pytest
 
 from byline.errors import BylineError, DataError
 from byline.sources import read_anthology
-from byline.sources.anthology import LAYOUTS, Library, iter_source_files
+from byline.sources.anthology import LAYOUTS, Layout, Library, iter_source_files
 from byline.sources.ids import (
     is_anthology_paper_id,
     is_person_id,
@@ -336,6 +336,9 @@ def test_iter_source_files_registry_first(fixtures_dir: Path, make_tarball: Make
 
 def test_layouts_newest_first() -> None:
     assert list(LAYOUTS) == ["2026-json", "2026-yaml", "2025-11"]
+    assert list(LAYOUTS) == [Layout.PEOPLE_JSON, Layout.PEOPLE_YAML, Layout.NAME_VARIANTS]
+    assert LAYOUTS[Layout.NAME_VARIANTS][0] == "yaml/name_variants.yaml"
+    assert f"{Layout.NAME_VARIANTS} layout" == "2025-11 layout"  # as messages and --json say
 
 
 def test_newest_registry_wins(

@@ -19,6 +19,7 @@ from byline.export.ids import new_person_id
 from byline.export.plan import ExportResult
 from byline.export.run import data_path, export_changes
 from byline.names import name_slug
+from byline.sources.anthology import Layout
 from byline.store import Store
 from byline.store import schema as t
 from byline.store.corpus import Corpus
@@ -30,7 +31,7 @@ def name_persons(proposals: list[Proposal], corpus: Corpus, layout: str | None) 
     slug, or slug plus institution or ORCID suffix when the name is shared or taken (in the
     Nov 2025 layout a name without entry is an implicit person whose id is its slug)."""
     taken_ids = set(corpus.persons)
-    if layout == "2025-11":
+    if layout == Layout.NAME_VARIANTS:
         taken_ids |= set(corpus.blocks)
     given: dict[str, str] = {}
     for p in proposals:

@@ -25,7 +25,7 @@ import yaml
 
 from byline.errors import BylineError
 from byline.export.resolve import Entry, NameKey, Registry
-from byline.sources.anthology import LAYOUTS
+from byline.sources.anthology import LAYOUTS, Layout
 
 _JSON_KEY_ORDER = ["names", "comment", "degree", "disable_name_matching", "orcid", "similar"]
 
@@ -302,9 +302,9 @@ def _apply(text: str, edits: list[tuple[int, int, str]]) -> str:
 
 
 WRITERS = {
-    "2026-json": write_people_json,
-    "2026-yaml": write_people_yaml,
-    "2025-11": write_name_variants,
+    Layout.PEOPLE_JSON: write_people_json,
+    Layout.PEOPLE_YAML: write_people_yaml,
+    Layout.NAME_VARIANTS: write_name_variants,
 }
 
 
@@ -328,7 +328,10 @@ def write_registry(layout: str, data: bytes, registry: Registry) -> bytes:
         if (
             p is None
             or got != set(entry.names)
-            or (layout != "2025-11" and p.disable_name_matching != entry.disable_name_matching)
+            or (
+                layout != Layout.NAME_VARIANTS
+                and p.disable_name_matching != entry.disable_name_matching
+            )
             or (entry.new and (p.orcid != entry.orcid or p.comment != entry.comment))
         ):
             raise BylineError(  # pragma: no cover - a bug in a writer

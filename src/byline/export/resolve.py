@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from slugify import slugify
 
+from byline.sources.anthology import Layout
 from byline.sources.records import Person
 
 AMBIGUOUS = "!ambiguous"
@@ -35,7 +36,7 @@ def name_key(first: str | None, last: str) -> NameKey:
 @lru_cache(maxsize=200_000)
 def slug_of(first: str | None, last: str, layout: str) -> str:
     full = f"{first} {last}" if first else last
-    if layout == "2025-11":
+    if layout == Layout.NAME_VARIANTS:
         return slugify(full) if full else "none"
     return slugify(full, replacements=_REPLACEMENTS)
 
@@ -83,7 +84,7 @@ class Registry:
 
     @property
     def old_layout(self) -> bool:
-        return self.layout == "2025-11"
+        return self.layout == Layout.NAME_VARIANTS
 
     def slug(self, first: str | None, last: str) -> str:
         return slug_of(first, last, self.layout)

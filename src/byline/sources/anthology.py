@@ -6,6 +6,7 @@ import hashlib
 import tarfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 
 from byline.errors import BylineError, DataError
@@ -13,15 +14,25 @@ from byline.sources.anthology_xml import parse_collection
 from byline.sources.people import read_name_variants, read_people_json, read_people_yaml
 from byline.sources.records import Paper, Person
 
+
+class Layout(StrEnum):
+    """A data layout of the Anthology, named after its person registry file; the value is
+    what the store, ``--json`` output and messages call it."""
+
+    PEOPLE_JSON = "2026-json"  # json/people.json, acl-anthology 1.3.x (current)
+    PEOPLE_YAML = "2026-yaml"  # yaml/people.yaml, acl-anthology 1.0-1.2 (Jan-Jul 2026)
+    NAME_VARIANTS = "2025-11"  # yaml/name_variants.yaml, acl-anthology 0.5.x (until Dec 2025)
+
+
 # Person registry file per layout, newest first; the first one found decides the layout
 # (see ``detect_layout``). Paths are relative to ``data/``.
-LAYOUTS: dict[str, tuple[str, Callable[[bytes, str], list[Person]]]] = {
-    # acl-anthology 1.3.x (current): {id: {names, orcid, comment, degree, similar, ...}}
-    "2026-json": ("json/people.json", read_people_json),
-    # acl-anthology 1.0-1.2 (Jan-Jul 2026): the same mapping in YAML
-    "2026-yaml": ("yaml/people.yaml", read_people_yaml),
-    # acl-anthology 0.5.x (until Dec 2025): list of {canonical, variants, id, comment, ...}
-    "2025-11": ("yaml/name_variants.yaml", read_name_variants),
+LAYOUTS: dict[Layout, tuple[str, Callable[[bytes, str], list[Person]]]] = {
+    # {id: {names, orcid, comment, degree, similar, ...}}
+    Layout.PEOPLE_JSON: ("json/people.json", read_people_json),
+    # the same mapping in YAML
+    Layout.PEOPLE_YAML: ("yaml/people.yaml", read_people_yaml),
+    # list of {canonical, variants, id, comment, ...}
+    Layout.NAME_VARIANTS: ("yaml/name_variants.yaml", read_name_variants),
 }
 
 
@@ -39,7 +50,7 @@ class SourceFile:
 
 @dataclass
 class Library:
-    layout: str
+    layout: Layout
     papers: list[Paper] = field(default_factory=list)
     persons: list[Person] = field(default_factory=list)
     file_digests: dict[str, str] = field(default_factory=dict)
@@ -106,7 +117,7 @@ class _Folder:
             self._tar.close()
 
 
-def detect_layout(folder: _Folder) -> str:
+def detect_layout(folder: _Folder) -> Layout:
     """The layout of a data folder, decided by which person registry file it has.
 
     A folder may hold the registries of several layouts (e.g. an old checkout updated in
