@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
+from byline.store import Store
 from byline.store import schema as t
 from byline.store.corpus import Corpus
 
@@ -58,7 +59,7 @@ class _MentionInfo:
 
 
 def _mention_info(
-    engine: Engine, corpus: Corpus | None, mention_ids: set[str]
+    store: Store, corpus: Corpus | None, mention_ids: set[str]
 ) -> dict[str, _MentionInfo]:
     if corpus is not None:
         out = {}
@@ -69,7 +70,7 @@ def _mention_info(
     out = {}
     ids = sorted(mention_ids)
     c = t.mentions.c
-    with engine.connect() as conn:
+    with store.connect() as conn:
         for i in range(0, len(ids), 500):
             q = select(c.mention_id, c.first, c.last, c.orcid, c.affiliation).where(
                 c.mention_id.in_(ids[i : i + 500])
@@ -79,14 +80,14 @@ def _mention_info(
     return out
 
 
-def _known_ids(engine: Engine, corpus: Corpus | None) -> set[str]:
+def _known_ids(store: Store, corpus: Corpus | None) -> set[str]:
     if corpus is not None:
         return set(corpus.persons)
-    with engine.connect() as conn:
+    with store.connect() as conn:
         return set(conn.execute(select(t.persons.c.person_id)).scalars())
 
 
-def changes_from_decisions(engine: Engine, corpus: Corpus | None = None) -> ChangeSet:
+def changes_from_decisions(store: Store, corpus: Corpus | None = None) -> ChangeSet:
     """The ChangeSet of all active decisions of the store.
 
     Person keys that are not ids of the Anthology's registry (byline's ``slug/xxxxxxxx``)
@@ -97,13 +98,13 @@ def changes_from_decisions(engine: Engine, corpus: Corpus | None = None) -> Chan
     """
     from byline.store.decisions import decided_state
 
-    state = decided_state(engine)
+    state = decided_state(store)
     changes = ChangeSet(
         assign=state.assignments(),
         exclude={m: set(p) for m, p in state.exclusions().items() if state.person_of(m) is None},
     )
-    known = _known_ids(engine, corpus)
-    info = _mention_info(engine, corpus, changes.mention_ids)
+    known = _known_ids(store, corpus)
+    info = _mention_info(store, corpus, changes.mention_ids)
     members: dict[str, list[str]] = {}
     for m, key in changes.assign.items():
         members.setdefault(key, []).append(m)

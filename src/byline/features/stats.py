@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sqlalchemy import Engine
 
 from byline.names import fold
+from byline.store import Store
 from byline.store.corpus import Corpus
 
 
@@ -45,7 +45,7 @@ def paper_text(title: str, abstract: str) -> str:
 STATS_VERSION = "2"
 
 
-def library_stats(corpus: Corpus, store: Engine | None) -> LibraryStats:
+def library_stats(corpus: Corpus, store: Store | None) -> LibraryStats:
     """The statistics of the ingested library, from the store's cache when still valid."""
     if store is None:
         return compute_stats(corpus)

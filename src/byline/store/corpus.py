@@ -6,10 +6,11 @@ import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sqlalchemy import Engine, select
+from sqlalchemy import select
 
 from byline.errors import BylineError
 from byline.sources.records import Mention, Name, Paper, Person
+from byline.store import Store
 from byline.store import schema as t
 
 
@@ -64,10 +65,10 @@ class Corpus:
         return Corpus(papers=papers, persons=self.persons)
 
 
-def load_corpus(engine: Engine) -> Corpus:
+def load_corpus(store: Store) -> Corpus:
     """Load papers, mentions and persons from the store."""
     papers: dict[str, Paper] = {}
-    with engine.connect() as conn:
+    with store.connect() as conn:
         for row in conn.execute(select(t.papers)).mappings():
             papers[row["paper_id"]] = Paper(
                 paper_id=row["paper_id"],

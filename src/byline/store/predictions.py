@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import delete, insert, select
 
+from byline.store import Store
 from byline.store import schema as t
 
 
 def save_predictions(
-    engine: Engine,
+    store: Store,
     rows: Iterable[tuple[str, str, str, float]],
     model_version: str,
     slugs: Iterable[str] | None = None,
@@ -29,7 +30,7 @@ def save_predictions(
         }
         for m, s, p, c in rows
     ]
-    with engine.begin() as conn:
+    with store.begin() as conn:
         if slugs is None:
             conn.execute(delete(t.predictions))
         else:
@@ -43,10 +44,10 @@ def save_predictions(
     return len(data)
 
 
-def load_predictions(engine: Engine, slugs: Iterable[str] | None = None) -> dict[str, str]:
+def load_predictions(store: Store, slugs: Iterable[str] | None = None) -> dict[str, str]:
     """mention_id -> person key of the last stored prediction."""
     q = select(t.predictions.c.mention_id, t.predictions.c.person)
-    with engine.connect() as conn:
+    with store.connect() as conn:
         if slugs is None:
             return dict(conn.execute(q).all())
         out: dict[str, str] = {}
