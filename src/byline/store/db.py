@@ -5,10 +5,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import create_engine, event
 from sqlalchemy.exc import OperationalError
 
 from byline.errors import BylineError
+from byline.store import Store
 from byline.store.migrate import migrate
 
 DEFAULT_DB_URL = "sqlite:///.byline/byline.sqlite"
@@ -27,7 +28,7 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     cur.close()
 
 
-def connect(url: str | None = None, create: bool = True) -> Engine:
+def connect(url: str | None = None, create: bool = True) -> Store:
     """Open the store: create it at the schema's head, or migrate it there (one transaction).
 
     A store newer than this code, or a migration that fails, is refused (:class:`BylineError`)
@@ -40,19 +41,19 @@ def connect(url: str | None = None, create: bool = True) -> Engine:
             raise BylineError(f"no store at {path}; run `byline ingest` first")
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        engine = create_engine(url, future=True)
+        store = create_engine(url, future=True)
     except Exception as exc:  # bad URL, missing driver
         raise BylineError(f"cannot open the store {url!r}: {exc}") from None
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
+    if store.dialect.name == "sqlite":
+        event.listen(store, "connect", _sqlite_pragmas)
     try:
-        migrate(engine)
+        migrate(store)
     except OperationalError as exc:  # server down, file unreadable
-        engine.dispose()
+        store.dispose()
         first = (str(exc.orig).strip().splitlines() or [""])[0]
-        where = engine.url.render_as_string(hide_password=True)
+        where = store.url.render_as_string(hide_password=True)
         raise BylineError(f"cannot open the store {where}: {first}") from None
     except BaseException:
-        engine.dispose()
+        store.dispose()
         raise
-    return engine
+    return store

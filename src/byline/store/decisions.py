@@ -22,9 +22,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from byline.errors import BylineError
+from byline.store import Store
 from byline.store import schema as t
 
 
@@ -213,9 +214,9 @@ def _current_version(conn: Connection, slug: str) -> int:
     return int(v.scalar() or 0)
 
 
-def name_version(engine: Engine, slug: str) -> int:
+def name_version(store: Store, slug: str) -> int:
     """The number of decisions ever written on ``slug`` (0 for an untouched name)."""
-    with engine.connect() as conn:
+    with store.connect() as conn:
         return _current_version(conn, slug)
 
 
@@ -246,10 +247,10 @@ def _check_version(conn: Connection, slug: str, expected: int | None) -> int:
     return current
 
 
-def check_version(engine: Engine, slug: str, expected: int) -> None:
+def check_version(store: Store, slug: str, expected: int) -> None:
     """Raise :class:`StaleVersion` (with the decisions since) unless ``slug`` is still at
     version ``expected``."""
-    with engine.connect() as conn:
+    with store.connect() as conn:
         _check_version(conn, slug, expected)
 
 
@@ -309,7 +310,7 @@ def _checked(item: Planned, slug: str) -> Planned:
 
 
 def record_action(
-    engine: Engine,
+    store: Store,
     items: Iterable[Planned],
     *,
     expected: Mapping[str, int] | None = None,
@@ -333,7 +334,7 @@ def record_action(
         if missing:
             raise BylineError(f"no version was read for {missing[0]}; plan the action again")
     out: list[Decision] = []
-    with engine.begin() as conn:
+    with store.begin() as conn:
         versions: dict[str, int | None] = dict(expected) if expected is not None else {}
         for i in planned:
             version = _bump(conn, i.slug, versions.get(i.slug))
@@ -362,7 +363,7 @@ def record_action(
 
 
 def record_many(
-    engine: Engine,
+    store: Store,
     *,
     slug: str,
     items: Iterable[Planned],
@@ -383,7 +384,7 @@ def record_many(
             raise BylineError(f"a decision on {i.slug} in a batch for {slug}")
         planned.append(Planned(i.kind, i.mention_ids, i.person, i.note, i.display_name, slug))
     return record_action(
-        engine,
+        store,
         planned,
         expected=None if expected_version is None else {slug: expected_version},
         actor=actor,
@@ -392,7 +393,7 @@ def record_many(
 
 
 def record(
-    engine: Engine,
+    store: Store,
     *,
     slug: str,
     kind: str,
@@ -406,7 +407,7 @@ def record(
 ) -> Decision:
     """Store one decision in its own transaction and return it."""
     (d,) = record_many(
-        engine,
+        store,
         slug=slug,
         items=[Planned(kind, tuple(mention_ids), person or "", note, display_name)],
         actor=actor,
@@ -417,7 +418,7 @@ def record(
 
 
 def undo(
-    engine: Engine,
+    store: Store,
     decision_id: int,
     *,
     actor: str = "cli",
@@ -425,7 +426,7 @@ def undo(
     note: str = "",
 ) -> Decision:
     """Undo an active decision (itself recorded as a decision, so it can be undone too)."""
-    with engine.begin() as conn:
+    with store.begin() as conn:
         target = conn.execute(select(t.decisions).where(t.decisions.c.id == decision_id)).first()
         if target is None:
             raise BylineError(f"no decision #{decision_id}")
@@ -453,25 +454,25 @@ def undo(
     return _row_to_decision(row, set())
 
 
-def active_decisions(engine: Engine, slug: str | None = None) -> list[Decision]:
+def active_decisions(store: Store, slug: str | None = None) -> list[Decision]:
     """Decisions in force (not undone, undo records excluded), oldest first."""
-    with engine.connect() as conn:
+    with store.connect() as conn:
         return [
             d for d in _decisions(conn, slug) if d.kind != DecisionKind.UNDO and not d.undone
         ]
 
 
-def history(engine: Engine, slug: str | None = None) -> list[Decision]:
+def history(store: Store, slug: str | None = None) -> list[Decision]:
     """Every decision ever written (undone ones flagged), oldest first."""
-    with engine.connect() as conn:
+    with store.connect() as conn:
         return _decisions(conn, slug)
 
 
-def decided_state(engine: Engine) -> DecidedState:
+def decided_state(store: Store) -> DecidedState:
     """Fold the active decisions, oldest first, into the state every task honours, with
     each name's version (read first: a decision written meanwhile makes a write planned
     from this state stale, never the other way round)."""
-    with engine.connect() as conn:
+    with store.connect() as conn:
         versions = {r.slug: r.version for r in conn.execute(select(t.name_versions))}
         rows = {
             r.id: r

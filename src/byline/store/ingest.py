@@ -6,12 +6,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, delete, insert, select
+from sqlalchemy import Connection, delete, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from byline.errors import BylineError, DataError
 from byline.sources import read_anthology
 from byline.sources.anthology import SourceFile
+from byline.store import Store
 from byline.store import schema as t
 
 _CHUNK = 5000
@@ -39,9 +40,9 @@ def _set_meta(conn: Connection, key: str, value: str) -> None:
     conn.execute(insert(t.meta), {"key": key, "value": value})
 
 
-def ingested_path(engine: Engine) -> Path | None:
+def ingested_path(store: Store) -> Path | None:
     """The absolute data path of the last ingest (None for a store of byline 0.1.0)."""
-    with engine.connect() as conn:
+    with store.connect() as conn:
         value = conn.execute(select(t.meta.c.value).where(t.meta.c.key == DATA_PATH)).scalar()
     return Path(value) if value else None
 
@@ -52,7 +53,7 @@ def _chunks(rows: list[dict], size: int = _CHUNK):  # type: ignore[no-untyped-de
 
 
 def ingest(
-    engine: Engine,
+    store: Store,
     path: str | Path,
     progress: Callable[[int, int], None] | None = None,
 ) -> IngestReport:
@@ -64,7 +65,7 @@ def ingest(
     moved), as the data ``byline export`` reads by default.
     """
     where = str(Path(path).resolve())
-    with engine.connect() as conn:
+    with store.connect() as conn:
         known = dict(conn.execute(select(t.source_files.c.path, t.source_files.c.digest)).all())
 
     def unchanged(src: SourceFile) -> bool:
@@ -79,12 +80,12 @@ def ingest(
     report.files_removed = sorted(p for p in known if p not in lib.file_digests)
     report.registry_changed = known.get(registry_path) != lib.file_digests[registry_path]
     if not report.changed:
-        with engine.begin() as conn:
+        with store.begin() as conn:
             _set_meta(conn, DATA_PATH, where)
         return report
 
     stale_sources = set(report.files_changed) | set(report.files_removed)
-    with engine.connect() as conn:
+    with store.connect() as conn:
         first_source: dict[str, str] = {
             pid: src
             for pid, src in conn.execute(select(t.papers.c.paper_id, t.papers.c.source))
@@ -99,7 +100,7 @@ def ingest(
                 "and ingest again (the store is unchanged)",
             )
     try:
-        _write(engine, lib, report, known, registry_path, where)
+        _write(store, lib, report, known, registry_path, where)
     except IntegrityError as exc:
         raise BylineError(
             f"{path}: two collection files give the same paper id ({exc.orig}); remove the "
@@ -109,9 +110,9 @@ def ingest(
 
 
 def _write(  # type: ignore[no-untyped-def]
-    engine: Engine, lib, report: IngestReport, known: dict, registry_path: str, where: str
+    store: Store, lib, report: IngestReport, known: dict, registry_path: str, where: str
 ) -> None:
-    with engine.begin() as conn:
+    with store.begin() as conn:
         stale = report.files_changed + [p for p in report.files_removed if p.startswith("xml/")]
         for i in range(0, len(stale), 500):
             paths = stale[i : i + 500]

@@ -18,11 +18,12 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Connection, create_engine, event, text
 from sqlalchemy.pool import NullPool
 
 import byline
 from byline.errors import BylineError
+from byline.store import Store
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BASELINE = "0001"
@@ -52,8 +53,8 @@ def head_version(scripts: Path = MIGRATIONS) -> str:
     return _revisions(scripts)[0]
 
 
-def _where(engine: Engine) -> str:
-    url = engine.url
+def _where(store: Store) -> str:
+    url = store.url
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         return str(url.database)
     return url.render_as_string(hide_password=True)
@@ -66,7 +67,7 @@ def _current(conn: Connection) -> str | None:
     return heads[0] if heads else None
 
 
-def schema_version(store: Engine) -> str:
+def schema_version(store: Store) -> str:
     """The store's schema revision (e.g. ``0001``); opening it with ``connect`` sets one."""
     with store.connect() as conn:
         current = _current(conn)
@@ -75,25 +76,25 @@ def schema_version(store: Engine) -> str:
     return current
 
 
-def _refuse_unknown(engine: Engine, current: str | None, scripts: Path) -> None:
+def _refuse_unknown(store: Store, current: str | None, scripts: Path) -> None:
     head, known = _revisions(scripts)
     if current is not None and current not in known:
         raise BylineError(
-            f"{_where(engine)}: the store's schema is at revision {current}, newer than this "
+            f"{_where(store)}: the store's schema is at revision {current}, newer than this "
             f"byline {byline.__version__} knows (up to {head}); upgrade byline "
             "(pip install -U byline) to open it (the store is unchanged)"
         )
 
 
 @contextmanager
-def _transaction(engine: Engine) -> Iterator[Connection]:
+def _transaction(store: Store) -> Iterator[Connection]:
     """One transaction that also holds off other migrating processes.
 
     SQLite: a connection of its own in which ``BEGIN IMMEDIATE`` covers the DDL too (the
     driver would run CREATE/ALTER outside any transaction), without ``foreign_keys`` (a
     table rebuilt by a migration must not cascade). PostgreSQL: an advisory lock.
     """
-    url = engine.url
+    url = store.url
     if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
         own = create_engine(url, poolclass=NullPool)
 
@@ -111,23 +112,23 @@ def _transaction(engine: Engine) -> Iterator[Connection]:
         finally:
             own.dispose()
         return
-    with engine.begin() as conn:
+    with store.begin() as conn:
         if url.get_backend_name() == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _PG_LOCK})
         yield conn
 
 
-def migrate(engine: Engine, scripts: Path = MIGRATIONS) -> str:
+def migrate(store: Store, scripts: Path = MIGRATIONS) -> str:
     """Bring the store to the head revision (one transaction) and return it."""
     head, _ = _revisions(scripts)
-    with engine.connect() as conn:
+    with store.connect() as conn:
         current = _current(conn)
     if current == head:
         return head
-    _refuse_unknown(engine, current, scripts)
-    with _transaction(engine) as conn:
+    _refuse_unknown(store, current, scripts)
+    with _transaction(store) as conn:
         current = _current(conn)  # again, under the lock: another process may have won
-        _refuse_unknown(engine, current, scripts)
+        _refuse_unknown(store, current, scripts)
         if current == head:
             return head
         try:
@@ -137,7 +138,7 @@ def migrate(engine: Engine, scripts: Path = MIGRATIONS) -> str:
         except Exception as exc:
             first = (str(exc).strip().splitlines() or [""])[0]
             raise BylineError(
-                f"{_where(engine)}: upgrading the store's schema from "
+                f"{_where(store)}: upgrading the store's schema from "
                 f"{current or 'none'} to {head} failed "
                 f"({type(exc).__name__}: {first}); the store is unchanged: open it with the "
                 "byline that wrote it, or report this error"
