@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import lightgbm as lgb
-import numpy as np
+from typing import Any, ClassVar
 
 from byline.features.pairwise import FEATURES
-from byline.model.booster import fit_booster, load_booster, predict, save_booster
+from byline.model.booster import BoosterModel
 
 _HOW = "run `byline train` to build one"
 
@@ -38,63 +35,39 @@ EVIDENCE_THRESHOLD = 0.5
 
 def default_model_path() -> Path:
     """The shipped model, inside the package."""
-    return Path(__file__).resolve().parent.parent / "models" / "pairwise.txt"
+    return PairwiseModel.default_path()
 
 
 @dataclass
-class PairwiseModel:
-    """A fitted booster plus what clustering needs: the merge threshold and a version."""
+class PairwiseModel(BoosterModel):
+    """P(two mentions of one name are one person), plus what clustering needs.
 
-    booster: lgb.Booster | None = None
-    threshold: float = 0.5  # average-linkage merge threshold on P(same)
-    link_threshold: float | None = 0.98  # chaining threshold (None: no chaining stage)
-    # chaining threshold of pairs with direct evidence, which are chained first
-    evidence_threshold: float | None = EVIDENCE_THRESHOLD
-    version: str = "untrained"
-    seed: int = 0
+    Attributes:
+        threshold: the average-linkage merge threshold on P(same).
+        link_threshold: the chaining threshold (``None``: no chaining stage).
+        evidence_threshold: the chaining threshold of pairs with direct evidence, which are
+            chained first.
+        (and those of :class:`~byline.model.booster.BoosterModel`)
+    """
+
+    FEATURES: ClassVar[tuple[str, ...]] = FEATURES
+    PARAMS: ClassVar[dict[str, Any]] = PARAMS
+    FILE: ClassVar[str] = "pairwise.txt"
+    HOW: ClassVar[str] = _HOW
+
     num_rounds: int = 400
-    info: dict[str, Any] = field(default_factory=dict)
+    link_threshold: float | None = 0.98
+    evidence_threshold: float | None = EVIDENCE_THRESHOLD
 
-    def fit(
-        self, X: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None
-    ) -> PairwiseModel:
-        self.booster = fit_booster(
-            X, y, FEATURES, PARAMS, self.seed, self.num_rounds, sample_weight
-        )
-        return self
-
-    def predict_proba(self, X: np.ndarray) -> np.ndarray:
-        """P(same person) for each row of a feature matrix."""
-        return predict(self.booster, X, _HOW)
-
-    def feature_importance(self) -> dict[str, float]:
-        assert self.booster is not None
-        gains = self.booster.feature_importance(importance_type="gain")
-        return {n: float(g) for n, g in zip(FEATURES, gains, strict=True)}
-
-    def save(self, path: str | Path) -> None:
-        meta = {
-            "threshold": self.threshold,
+    def _extra_meta(self) -> dict[str, Any]:
+        return {
             "link_threshold": self.link_threshold,
             "evidence_threshold": self.evidence_threshold,
-            "version": self.version,
-            "seed": self.seed,
-            "num_rounds": self.num_rounds,
-            "features": list(FEATURES),
-            "info": self.info,
         }
-        save_booster(path, self.booster, meta)
 
     @classmethod
-    def load(cls, path: str | Path | None = None) -> PairwiseModel:
-        booster, meta = load_booster(Path(path) if path else default_model_path(), FEATURES, _HOW)
-        return cls(
-            booster=booster,
-            threshold=float(meta["threshold"]),
-            link_threshold=meta.get("link_threshold"),
-            evidence_threshold=meta.get("evidence_threshold", EVIDENCE_THRESHOLD),
-            version=str(meta["version"]),
-            seed=int(meta.get("seed", 0)),
-            num_rounds=int(meta.get("num_rounds", 0)),
-            info=meta.get("info", {}),
-        )
+    def _from_meta(cls, meta: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "link_threshold": meta.get("link_threshold"),
+            "evidence_threshold": meta.get("evidence_threshold", EVIDENCE_THRESHOLD),
+        }
