@@ -1,7 +1,7 @@
 """Benchmark of `byline audit`: does it rank conflated pages and misplaced papers first?
 
     export BYLINE_DB=sqlite:////path/to/store.sqlite    # ingested, embeddings cached
-    .venv/bin/python bench/audit_bench.py fit            # calibration from TRAIN blocks
+    .venv/bin/byline train --audit                       # calibration from TRAIN blocks
     .venv/bin/python bench/audit_bench.py eval --split dev
     .venv/bin/python bench/audit_bench.py eval --split test   # once, after tuning on dev
     .venv/bin/python bench/audit_bench.py library        # whole-library audit, timed
@@ -15,7 +15,8 @@ a gold mention is positive when its gold person is not the page's majority gold 
 Baseline: name frequency alone (the number of mentions of the name). Metrics: average
 precision and precision@k (scikit-learn), Brier score of the calibrated probabilities.
 
-The raw signals of every page are cached in bench/work/ (per split and model version).
+The raw signals of every page (``byline.training.audit.page_rows``, which the calibration is
+fitted on too) are cached in bench/work/ (per split and model version).
 """
 
 from __future__ import annotations
@@ -34,29 +35,17 @@ import numpy as np
 from sklearn.metrics import brier_score_loss
 
 from byline.engine import Engine
-from byline.evaluation.protocol import gold_labels, scored_mentions
-from byline.model import PairwiseModel
+from byline.model import Calibration, PairwiseModel, model_fingerprint
+from byline.model.audit import PAGE_FEATURES, PAPER_FEATURES
 from byline.store import connect
 from byline.store.corpus import load_corpus
-from byline.tasks.audit import (
-    PAGE_FEATURES,
-    PAPER_FEATURES,
-    Calibration,
-    audit_all,
-    default_calibration_path,
-    fit_calibration,
-    gold_targets,
-    model_fingerprint,
-    page_row,
-    page_signals,
-    ranking_scores,
-)
+from byline.tasks.audit import audit_all, page_row, page_signals, ranking_scores
+from byline.training.audit import design, page_probs, page_rows, paper_probs
 
 WORK = Path("bench/work")
 RESULTS = Path("bench/results")
 PAGE_KS = (10, 25, 50, 100)
 PAPER_KS = (25, 50, 100, 200)
-SEED = 13
 
 
 def log(msg: str) -> None:
@@ -66,8 +55,7 @@ def log(msg: str) -> None:
 def signals(split: str, db: str | None) -> dict[str, Any]:
     """Raw page signals and gold targets of every block with gold in ``split`` (cached)."""
     model = PairwiseModel.load()
-    fingerprint = model_fingerprint(model)
-    cache = WORK / f"audit-signals-{split}-{fingerprint}.pkl"
+    cache = WORK / f"audit-signals-{split}-{model_fingerprint(model)}.pkl"
     if cache.exists():
         log(f"signals of {split} from {cache}")
         with open(cache, "rb") as fh:
@@ -75,131 +63,20 @@ def signals(split: str, db: str | None) -> dict[str, Any]:
     t = time.perf_counter()
     store = connect(db, create=False)
     corpus = load_corpus(store)
-    gold = gold_labels(corpus)
-    hidden = {
-        m
-        for s in ("train", "dev", "test")
-        for ms in scored_mentions(corpus, gold, s).values()
-        for m in ms
-    }
-    masked = corpus.masked(hidden)  # the engine below sees no gold of any scored mention
-    del corpus
-    blocks = scored_mentions(masked, gold, split)
     load_s = time.perf_counter() - t
-    t = time.perf_counter()
-    engine = Engine(masked, model, store)
-    slugs = sorted(blocks)
-    engine.prepare(slugs)
-    stats_embed_s = time.perf_counter() - t
-    t = time.perf_counter()
-    rows = {}
-    for i, slug in enumerate(slugs):
-        res = engine.split_block(slug)
-        sig = page_signals(res)
-        ids = [m.mention_id for m in res.mentions]
-        conflated, odd = gold_targets(ids, gold)
-        rows[slug] = {
-            "signals": sig,
-            "mention_ids": ids,
-            "conflated": conflated,
-            "odd": odd,  # gold mention id -> not with the page's majority gold person
-        }
-        if (i + 1) % 500 == 0:
-            log(f"{split}: {i + 1}/{len(slugs)} pages")
-    doc = {
-        "split": split,
-        "model_version": model.version,
-        "model_fingerprint": fingerprint,
-        "pages": rows,
-        "seconds": {
-            "load_and_mask": round(load_s, 1),
-            "stats_and_embeddings": round(stats_embed_s, 1),
-            "split_and_signals": round(time.perf_counter() - t, 1),
-        },
-    }
+    last = [0.0]
+
+    def progress(stage: str, done: int, total: int) -> None:
+        if time.perf_counter() - last[0] > 30 or done == total:
+            last[0] = time.perf_counter()
+            log(f"{split} {stage}: {done}/{total}")
+
+    doc = page_rows(corpus, store, model, split, page_signals, progress)
+    doc["seconds"]["load_and_mask"] = round(doc["seconds"]["load_and_mask"] + load_s, 1)
     WORK.mkdir(parents=True, exist_ok=True)
     with open(cache, "wb") as fh:
         pickle.dump(doc, fh)
     return doc
-
-
-def design(doc: dict[str, Any], min_gold: int = 1) -> dict[str, Any]:
-    """Matrices of one split: page rows (blocks with >= min_gold gold mentions) and paper
-    rows (their gold mentions)."""
-    slugs, page_X, page_y, sizes = [], [], [], []
-    paper_ids, paper_X, paper_y, paper_page, paper_size, paper_raw = [], [], [], [], [], []
-    for slug, row in sorted(doc["pages"].items()):
-        if len(row["odd"]) < min_gold:
-            continue
-        sig = row["signals"]
-        slugs.append(slug)
-        page_X.append(sig.features)
-        page_y.append(row["conflated"])
-        sizes.append(sig.n)
-        for i, mid in enumerate(row["mention_ids"]):
-            if mid in row["odd"]:
-                paper_ids.append(mid)
-                paper_X.append(sig.paper_features[i])
-                paper_y.append(row["odd"][mid])
-                paper_page.append(len(slugs) - 1)
-                paper_size.append(sig.n)
-                paper_raw.append(1.0 - sig.to_majority[i])
-    return {
-        "slugs": slugs,
-        "page_X": np.array(page_X),
-        "page_y": np.array(page_y, dtype=int),
-        "page_n": np.array(sizes),
-        "paper_ids": paper_ids,
-        "paper_X": np.array(paper_X),
-        "paper_y": np.array(paper_y, dtype=int),
-        "paper_page": np.array(paper_page, dtype=int),
-        "paper_n": np.array(paper_size),
-        "paper_raw": np.array(paper_raw),
-    }
-
-
-def page_probs(cal: Calibration, d: dict[str, Any]) -> np.ndarray:
-    p = cal.page_proba(d["page_X"])
-    return np.where(d["page_n"] > 1, p, 0.0)
-
-
-def paper_probs(cal: Calibration, d: dict[str, Any], page_p: np.ndarray) -> np.ndarray:
-    out = np.zeros(len(d["paper_y"]))
-    for j in np.unique(d["paper_page"]):
-        rows = np.flatnonzero(d["paper_page"] == j)
-        if d["page_n"][j] > 1:
-            out[rows] = cal.paper_proba(d["paper_X"][rows], float(page_p[j]))
-    return out
-
-
-def cmd_fit(args: argparse.Namespace) -> None:
-    doc = signals("train", args.db)
-    d = design(doc, min_gold=2)  # a page with one gold mention says nothing about conflation
-    page_fit = fit_calibration(  # page part first: the paper part needs its probabilities
-        d["page_X"],
-        d["page_y"],
-        d["paper_X"],
-        np.full(len(d["paper_y"]), 0.5),
-        d["paper_y"],
-        model_version=doc["model_version"],
-        fingerprint=doc["model_fingerprint"],
-        seed=SEED,
-    )
-    page_p = page_probs(page_fit, d)
-    cal = fit_calibration(
-        d["page_X"],
-        d["page_y"],
-        d["paper_X"],
-        page_p[d["paper_page"]],
-        d["paper_y"],
-        model_version=doc["model_version"],
-        fingerprint=doc["model_fingerprint"],
-        seed=SEED,
-    )
-    cal.info.update({"fitted_on": "train blocks with 2+ gold mentions", "seconds": doc["seconds"]})
-    path = args.out or default_calibration_path()
-    cal.save(path)
-    log(f"calibration written to {path}: {json.dumps(cal.info)}")
 
 
 def evaluate(doc: dict[str, Any], cal: Calibration) -> dict[str, Any]:
@@ -323,7 +200,7 @@ def cmd_eval(args: argparse.Namespace) -> None:
     if cal.model_fingerprint != doc["model_fingerprint"]:
         sys.exit(
             f"the calibration was fitted for model {cal.model_fingerprint}, the shipped model is "
-            f"{doc['model_fingerprint']}: run `python bench/audit_bench.py fit` first"
+            f"{doc['model_fingerprint']}: run `byline train --audit` first"
         )
     res = {
         "split": args.split,
@@ -414,16 +291,12 @@ def main() -> None:
     ap.add_argument("--db", default=None, help="store URL (default: BYLINE_DB)")
     ap.add_argument("--calibration", type=Path, default=None)
     sub = ap.add_subparsers(dest="cmd", required=True)
-    f = sub.add_parser("fit")
-    f.add_argument("--out", type=Path, default=None)
     e = sub.add_parser("eval")
     e.add_argument("--split", choices=("dev", "test"), required=True)
     sub.add_parser("library")
     sub.add_parser("overhead")
     args = ap.parse_args()
-    {"fit": cmd_fit, "eval": cmd_eval, "library": cmd_library, "overhead": cmd_overhead}[args.cmd](
-        args
-    )
+    {"eval": cmd_eval, "library": cmd_library, "overhead": cmd_overhead}[args.cmd](args)
 
 
 if __name__ == "__main__":

@@ -3,7 +3,7 @@
 Protocol (see the README section "Merging name variants"):
 
 - Persons of ``name_variants.yaml`` (not catch-all) whose names fall in 2+ name slugs of the
-  library are split by ``split_of(canonical slug)``. A link is a pair of their name slugs.
+  library are split by ``partition_of(canonical slug)``. A link is a pair of their name slugs.
 - What the system sees: the library with the gold of every dev and test block hidden
   (``heldout_corpus``), and in addition the ``id=``/``orcid=`` of every mention of a dev or
   test person; a registry view in which dev and test persons keep only their canonical
@@ -23,10 +23,12 @@ Protocol (see the README section "Merging name variants"):
   mean mention-pair probability from the shipped pairwise model reaches its own merge
   threshold; ``all_candidates`` links every candidate (the recall ceiling of blocking).
 
-Usage: ``BYLINE_DB=sqlite:////tmp/x.sqlite python bench/merge_bench.py --split dev`` (trains,
-tunes, writes the shipped model ``src/byline/models/merge.{txt,json}`` and
-``bench/results/merge-dev.{json,md}``), then ``--split test`` once (same training, the
-stored dev threshold, ``merge-test.{json,md}``).
+The data and the fit are ``byline.training.merge`` (``byline train --merge`` writes the
+shipped model ``src/byline/models/merge.{txt,json}``); this script evaluates a fitted model.
+
+Usage: ``BYLINE_DB=sqlite:////tmp/x.sqlite python bench/merge_bench.py --split dev`` (the
+shipped model, or ``--model``, on dev: ``bench/results/merge-dev.{json,md}``, with the dev
+threshold grid), then ``--split test`` once (``merge-test.{json,md}``).
 """
 
 from __future__ import annotations
@@ -42,123 +44,15 @@ from typing import Any
 
 import numpy as np
 
-from byline.evaluation.protocol import gold_labels, heldout_corpus, split_of
-from byline.features.embeddings import cached_embeddings, embed_text
-from byline.features.name_match import forms
-from byline.features.stats import compute_stats
-from byline.model import PairwiseModel
-from byline.sources.records import Person
+from byline.model import MergeModel, PairwiseModel
+from byline.model.merge import MERGE_FEATURES
 from byline.store import connect
-from byline.store.corpus import Corpus, load_corpus
-from byline.tasks.merge import (
-    MERGE_FEATURES,
-    MergeModel,
-    build_units,
-    default_merge_model_path,
-    generate_candidates,
-    registry_view,
-    score_pairs,
-)
+from byline.store.corpus import load_corpus
+from byline.tasks.merge import training_candidates
+from byline.training.merge import link_scores, threshold_grid, training_data
 
-SEED = 13
-THRESHOLDS = tuple(round(float(x), 3) for x in np.arange(0.05, 0.96, 0.05))
 RESULTS = Path("bench/results")
 WORK = Path("bench/work/merge")
-
-
-def slug_pairs(slugs: list[str]) -> set[tuple[str, str]]:
-    s = sorted(set(slugs))
-    return {(s[i], s[j]) for i in range(len(s)) for j in range(i + 1, len(s))}
-
-
-def system_view(corpus: Corpus) -> tuple[Corpus, dict[str, Any]]:
-    """The library and registry the system may see, and the gold it must not."""
-    gold = gold_labels(corpus)
-    persons = [p for p in corpus.persons.values() if not p.catch_all]
-    heldout = {
-        p.person_id
-        for p in persons
-        if split_of(p.canonical.slug) != "train"
-        and len({n.slug for n in p.names if n.slug in corpus.blocks}) > 1
-    }
-    orcids = {corpus.persons[p].orcid for p in heldout} - {None}
-    masked = heldout_corpus(corpus, gold)
-    hide = {
-        m.mention_id
-        for m in masked.mentions
-        if (m.person_id in heldout) or (m.orcid and m.orcid in orcids)
-    }
-    masked = masked.masked(hide)
-    view: dict[str, Person] = {}
-    for pid, p in corpus.persons.items():
-        if pid in heldout:
-            p = Person(
-                person_id=p.person_id,
-                names=p.names[:1],
-                comment=p.comment,
-                explicit=p.explicit,
-            )
-        view[pid] = p
-    return Corpus(papers=masked.papers, persons=view), {"heldout": heldout, "hidden": len(hide)}
-
-
-def truth(corpus: Corpus) -> dict[str, Any]:
-    """Gold links, home split of each name slug, known-different pairs, catch-all names."""
-    persons = [p for p in corpus.persons.values() if not p.catch_all]
-    owners: dict[str, set[str]] = defaultdict(set)
-    home: dict[str, str] = {}
-    links: dict[str, set[tuple[str, str]]] = {s: set() for s in ("train", "dev", "test")}
-    for p in persons:
-        sp = split_of(p.canonical.slug)
-        slugs = sorted({n.slug for n in p.names if n.slug in corpus.blocks})
-        for s in slugs:
-            owners[s].add(p.person_id)
-            home.setdefault(s, sp)
-        if len(slugs) > 1:
-            links[sp] |= slug_pairs(slugs)
-    # names of two different registry persons that look alike
-    by_key: dict[str, set[str]] = defaultdict(set)
-    for s in owners:
-        m = corpus.blocks[s][0]
-        for f in forms(m.first, m.last):
-            if f.family and f.given:
-                by_key[f"{''.join(f.family)}|{f.given[0][0]}"].add(s)
-    different: set[tuple[str, str]] = set()
-    for group in by_key.values():
-        for a, b in slug_pairs(sorted(group)):
-            if not owners[a] & owners[b]:
-                different.add((a, b))
-    for p in persons:
-        for q in p.similar:
-            if q in corpus.persons and not corpus.persons[q].catch_all:
-                for n in p.names:
-                    for k in corpus.persons[q].names:
-                        a, b = sorted((n.slug, k.slug))
-                        if a != b and a in owners and b in owners and not owners[a] & owners[b]:
-                            different.add((a, b))
-    catch_all = {
-        n.slug
-        for p in corpus.persons.values()
-        if p.catch_all
-        for n in p.names
-        if n.slug in corpus.blocks
-    }
-    return {
-        "owners": owners,
-        "home": home,
-        "links": links,
-        "different": different,
-        "catch_all": catch_all,
-    }
-
-
-def home_of(slug: str, t: dict[str, Any]) -> str:
-    return t["home"].get(slug) or split_of(slug)
-
-
-def scope(slugs: set[str], t: dict[str, Any]) -> str:
-    homes = {home_of(s, t) for s in slugs}
-    return "test" if "test" in homes else "dev" if "dev" in homes else "train"
 
 
 def features(store_url: str, progress: bool = True) -> dict[str, Any]:
@@ -167,25 +61,10 @@ def features(store_url: str, progress: bool = True) -> dict[str, Any]:
     cache = WORK / "features.pkl"
     if cache.exists():
         return pickle.loads(cache.read_bytes())
-    timings: dict[str, float] = {}
     t0 = time.perf_counter()
     store = connect(store_url, create=False)
     corpus = load_corpus(store)
-    view, hidden = system_view(corpus)
-    timings["load"] = time.perf_counter() - t0
-    t = time.perf_counter()
-    units = build_units(view)
-    gen = generate_candidates(view, units, registry_view(view.persons.values()), include_known=True)
-    timings["candidates"] = time.perf_counter() - t
-    t = time.perf_counter()
-    stats = compute_stats(view)
-    model = PairwiseModel.load()
-    wanted = {m.paper_id for p in gen.pairs for u in (p.a, p.b) for m in units[u].mentions}
-    vectors = cached_embeddings(
-        store, {p: embed_text(view.papers[p].title, view.papers[p].abstract) for p in wanted}
-    )
-    timings["stats_embeddings"] = time.perf_counter() - t
-    t = time.perf_counter()
+    load = time.perf_counter() - t0
     last = [0.0]
 
     def cb(stage: str, done: int, total: int) -> None:
@@ -193,80 +72,17 @@ def features(store_url: str, progress: bool = True) -> dict[str, Any]:
             last[0] = time.perf_counter()
             print(f"  {stage} {done}/{total}", flush=True)
 
-    X, _ = score_pairs(view, units, gen, stats, model, vectors, cb)
-    timings["features"] = time.perf_counter() - t
-    tr = truth(corpus)
-    rows = []
-    for p in gen.pairs:
-        sa, sb = set(units[p.a].slugs), set(units[p.b].slugs)
-        pairs = {tuple(sorted((a, b))) for a in sa for b in sb}
-        same = any(tr["owners"].get(a, set()) & tr["owners"].get(b, set()) for a, b in pairs)
-        rows.append(
-            {
-                "slug_pairs": sorted(pairs),
-                "scope": scope(sa | sb, tr),
-                "label": int(same),
-                "known": p.known,
-                "kinds": list(p.match.kinds),
-                "names": [units[p.a].display, units[p.b].display],
-            }
-        )
-    data = {
-        "X": X,
-        "rows": rows,
-        "truth": tr,
-        "units": len(units),
-        "comparisons": gen.comparisons,
-        "candidates": len(gen.pairs),
-        "hidden_mentions": hidden["hidden"],
-        "heldout_persons": len(hidden["heldout"]),
-        "pairwise_threshold": model.threshold,
-        "timings": timings,
-    }
+    data = training_data(corpus, store, training_candidates, PairwiseModel.load(), cb)
+    data["timings"]["load"] += load
     cache.write_bytes(pickle.dumps(data))
     return data
-
-
-def evaluate(predicted: np.ndarray, data: dict[str, Any], split: str) -> dict[str, Any]:
-    """Link precision/recall and false-merge rates of a boolean prediction per candidate."""
-    tr = data["truth"]
-    rows = data["rows"]
-    linked: set[tuple[str, str]] = set()
-    for r, yes in zip(rows, predicted, strict=True):
-        if yes and not r["known"] and r["scope"] == split:
-            linked |= {tuple(p) for p in r["slug_pairs"]}
-    gold = tr["links"][split]
-    tp = len(linked & gold)
-    correct = {p for p in linked if tr["owners"].get(p[0], set()) & tr["owners"].get(p[1], set())}
-    labelled = {p for p in linked if p[0] in tr["owners"] and p[1] in tr["owners"]}
-    diff = {p for p in tr["different"] if scope(set(p), tr) == split}
-    ca = {s for s in tr["catch_all"] if home_of(s, tr) == split}
-    ca_linked = {s for p in linked for s in p if s in ca}
-    prec = len(correct) / len(linked) if linked else 1.0
-    rec = tp / len(gold) if gold else 0.0
-    return {
-        "links_predicted": len(linked),
-        "links_gold": len(gold),
-        "links_recovered": tp,
-        "precision": round(prec, 4),
-        "recall": round(rec, 4),
-        "f1": round(2 * prec * rec / (prec + rec), 4) if prec + rec else 0.0,
-        "precision_registry_names": round(len(correct & labelled) / len(labelled), 4)
-        if labelled
-        else None,
-        "registry_name_links": len(labelled),
-        "different_pairs": len(diff),
-        "different_merged": len(linked & diff),
-        "false_merge_rate": round(len(linked & diff) / len(diff), 4) if diff else None,
-        "catch_all_names": len(ca),
-        "catch_all_linked": len(ca_linked),
-    }
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--split", choices=("dev", "test"), default="dev")
     ap.add_argument("--db", default=None, help="store URL (default: BYLINE_DB)")
+    ap.add_argument("--model", type=Path, default=None, help="merge model (default: shipped)")
     args = ap.parse_args()
     import os
 
@@ -278,26 +94,9 @@ def main() -> None:
     scopes = np.array([r["scope"] for r in rows])
     y = np.array([r["label"] for r in rows], dtype=np.int8)
     train = scopes == "train"
-    t = time.perf_counter()
-    model = MergeModel(seed=SEED, version=f"merge-{SEED}")
-    model.fit(X[train], y[train])
-    train_seconds = time.perf_counter() - t
-    scores = model.predict(X)
-    path = default_merge_model_path()
-    if args.split == "dev":
-        grid = {th: evaluate(scores >= th, data, "dev") for th in THRESHOLDS}
-        best = max(THRESHOLDS, key=lambda th: (grid[th]["f1"], th))
-        model.threshold = best
-        model.info = {
-            "train_pairs": int(train.sum()),
-            "train_positives": int(y[train].sum()),
-            "dev_threshold_grid": {str(k): v["f1"] for k, v in grid.items()},
-        }
-        model.save(path)
-    else:
-        shipped = MergeModel.load(path)
-        model.threshold = shipped.threshold
-        grid = {}
+    model = MergeModel.load(args.model)
+    scores = model.predict_proba(X)
+    grid = threshold_grid(scores, data) if args.split == "dev" else {}
     split = args.split
     kinds = [set(r["kinds"]) for r in rows]
     systems = {
@@ -306,7 +105,7 @@ def main() -> None:
         "all_candidates": np.ones(len(rows), dtype=bool),
         "byline_merge": scores >= model.threshold,
     }
-    results = {name: evaluate(pred, data, split) for name, pred in systems.items()}
+    results = {name: link_scores(pred, data, split) for name, pred in systems.items()}
     # per kind of variation: recall of byline's links among gold links whose best name
     # evidence is that kind
     per_kind: dict[str, dict[str, int]] = defaultdict(lambda: {"gold": 0, "found": 0})
@@ -332,7 +131,7 @@ def main() -> None:
         "split": split,
         "threshold": model.threshold,
         "model_version": model.version,
-        "seed": SEED,
+        "seed": model.seed,
         "units": data["units"],
         "comparisons": data["comparisons"],
         "candidates": data["candidates"],
@@ -347,7 +146,6 @@ def main() -> None:
         "examples": examples,
         "seconds": {
             **{k: round(v, 1) for k, v in data["timings"].items()},
-            "train": round(train_seconds, 1),
             "total_this_run": round(time.perf_counter() - t0, 1),
         },
         "peak_rss_gb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6, 2),

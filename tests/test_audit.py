@@ -16,20 +16,19 @@ from byline.cli import app
 from byline.cluster import Constraints, cluster_block
 from byline.engine import BlockResult, evidence_constraints
 from byline.errors import BylineError
+from byline.model.audit import Calibration, fit_calibration
 from byline.sources.records import Mention, Paper
 from byline.store.corpus import Corpus
 from byline.tasks.audit import (
     PAGE_COLUMNS,
     PAPER_COLUMNS,
-    Calibration,
     audit_page,
-    fit_calibration,
-    gold_targets,
     page_signals,
     rank_pages,
     ranking_scores,
     top_k_mask,
 )
+from byline.training.audit import gold_targets
 
 FIXTURE = Path(__file__).parent / "fixtures" / "anthology-2025-11"
 runner = CliRunner()

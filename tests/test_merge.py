@@ -10,7 +10,7 @@ import pytest
 
 from byline.engine import Engine, load_engine
 from byline.features.name_match import blocking_keys, compare_names
-from byline.model import PairwiseModel
+from byline.model import MergeModel, PairwiseModel
 from byline.sources.records import Mention, Paper, Person
 from byline.store import connect
 from byline.store.corpus import Corpus
@@ -18,7 +18,6 @@ from byline.store.decisions import active_decisions, decided_state
 from byline.store.ingest import ingest
 from byline.tasks.merge import (
     MAX_GROUP,
-    MergeModel,
     apply_merges,
     build_units,
     find_merges,

@@ -15,59 +15,37 @@ Per page, raw signals come from the model's pairwise probabilities and the split
   P(same) to another mention of the page);
 - the constrained split (``Engine``): persons inferred, mentions outside the largest.
 
-A logistic calibration fitted on train blocks (``bench/audit_bench.py fit``, seeded) turns
-them into P(page holds 2+ people); a second one turns a mention's mean and best P(same)
-to the page's majority person, whether the split keeps it there, and the page probability
-into P(mention is not with the page's majority person).
+A logistic calibration (``byline.model.audit.Calibration``, fitted on train blocks by
+``byline train --audit``, seeded) turns them into P(page holds 2+ people); a second one
+turns a mention's mean and best P(same) to the page's majority person, whether the split
+keeps it there, and the page probability into P(mention is not with the page's majority
+person). A calibration is valid for the pairwise model it was fitted for only; the audit
+refuses another.
 """
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import json
 import math
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from scipy.cluster.hierarchy import linkage
-from sklearn.linear_model import LogisticRegression
 
 from byline.cluster import pair_matrix
 from byline.engine import BlockResult, Engine
-from byline.errors import BylineError
-from byline.model import PairwiseModel
+from byline.model.audit import Calibration
+from byline.model.audit import logit as _logit
 from byline.store.corpus import Corpus
 
 if TYPE_CHECKING:
     from rich.table import Table
-
-PAGE_FEATURES = ("top_cut_logit", "isolated_logit", "split", "outside_log", "size_log")
-PAPER_FEATURES = ("to_majority_logit", "best_to_majority_logit", "outside_majority", "page_logit")
-_EPS = 1e-4
-
-
-def default_calibration_path() -> Path:
-    """The shipped calibration, beside the shipped pairwise model."""
-    return Path(__file__).resolve().parent.parent / "models" / "audit-calibration.json"
-
-
-def model_fingerprint(model: PairwiseModel) -> str:
-    """A short hash of the pairwise model's trees: a calibration is only valid for the model
-    it was fitted on (retraining keeps the version string when date and seed are equal)."""
-    assert model.booster is not None
-    return hashlib.sha1(model.booster.model_to_string().encode()).hexdigest()[:12]
-
-
-def _logit(p: np.ndarray | float) -> np.ndarray:
-    q = np.clip(np.asarray(p, dtype=np.float64), _EPS, 1.0 - _EPS)
-    return np.log(q / (1.0 - q))
-
 
 # --- raw signals of one page -------------------------------------------------------------
 
@@ -151,101 +129,6 @@ def page_signals(result: BlockResult) -> PageSignals:
         isolated_mention=result.mentions[iso].mention_id,
         to_majority=to_maj,
         best_to_majority=best_maj,
-    )
-
-
-# --- calibration -------------------------------------------------------------------------
-
-
-@dataclass
-class Calibration:
-    """Two logistic regressions over the raw signals, fitted on train blocks."""
-
-    page_coef: list[float]
-    page_intercept: float
-    paper_coef: list[float]
-    paper_intercept: float
-    model_version: str = ""
-    model_fingerprint: str = ""
-    info: dict[str, Any] = field(default_factory=dict)
-
-    def page_proba(self, X: np.ndarray) -> np.ndarray:
-        z = np.atleast_2d(X) @ np.asarray(self.page_coef) + self.page_intercept
-        return 1.0 / (1.0 + np.exp(-z))
-
-    def paper_proba(self, X: np.ndarray, page_p: float) -> np.ndarray:
-        X = np.atleast_2d(X)
-        full = np.column_stack([X, np.full(len(X), float(_logit(page_p)))])
-        z = full @ np.asarray(self.paper_coef) + self.paper_intercept
-        return 1.0 / (1.0 + np.exp(-z))
-
-    def save(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        doc = asdict(self)
-        doc["page_features"] = list(PAGE_FEATURES)
-        doc["paper_features"] = list(PAPER_FEATURES)
-        path.write_text(json.dumps(doc, indent=2) + "\n")
-
-    @classmethod
-    def load(cls, path: Path | None = None) -> Calibration:
-        path = path or default_calibration_path()
-        if not path.is_file():
-            raise BylineError(
-                f"{path}: no audit calibration; run `python bench/audit_bench.py fit` to build one"
-            )
-        doc = json.loads(path.read_text())
-        if doc.get("page_features") != list(PAGE_FEATURES) or doc.get("paper_features") != list(
-            PAPER_FEATURES
-        ):
-            raise BylineError(
-                f"{path} was fitted on other signals than this byline computes; "
-                "run `python bench/audit_bench.py fit` again"
-            )
-        return cls(
-            page_coef=[float(x) for x in doc["page_coef"]],
-            page_intercept=float(doc["page_intercept"]),
-            paper_coef=[float(x) for x in doc["paper_coef"]],
-            paper_intercept=float(doc["paper_intercept"]),
-            model_version=str(doc.get("model_version", "")),
-            model_fingerprint=str(doc.get("model_fingerprint", "")),
-            info=doc.get("info", {}),
-        )
-
-
-def fit_calibration(
-    page_X: np.ndarray,
-    page_y: np.ndarray,
-    paper_X: np.ndarray,
-    paper_page_p: np.ndarray,
-    paper_y: np.ndarray,
-    model_version: str = "",
-    fingerprint: str = "",
-    seed: int = 13,
-    C: float = 1.0,
-) -> Calibration:
-    """Fit both logistic calibrations (``paper_X`` without the page column, which is
-    ``paper_page_p``: the calibrated page probability of each paper's page)."""
-    for name, y in (("page", page_y), ("paper", paper_y)):
-        if len(np.unique(y)) < 2:
-            raise BylineError(f"audit calibration: the {name} labels hold only one class")
-    page = LogisticRegression(C=C, max_iter=2000, random_state=seed).fit(page_X, page_y)
-    full = np.column_stack([paper_X, _logit(paper_page_p)])
-    paper = LogisticRegression(C=C, max_iter=2000, random_state=seed).fit(full, paper_y)
-    return Calibration(
-        page_coef=[float(x) for x in page.coef_[0]],
-        page_intercept=float(page.intercept_[0]),
-        paper_coef=[float(x) for x in paper.coef_[0]],
-        paper_intercept=float(paper.intercept_[0]),
-        model_version=model_version,
-        model_fingerprint=fingerprint,
-        info={
-            "seed": seed,
-            "C": C,
-            "page_rows": int(len(page_y)),
-            "page_positives": int(page_y.sum()),
-            "paper_rows": int(len(paper_y)),
-            "paper_positives": int(paper_y.sum()),
-        },
     )
 
 
@@ -361,7 +244,9 @@ def audit_all(
     progress: Callable[[str, int, int], None] | None = None,
 ) -> tuple[list[PageAudit], dict[str, float]]:
     """Audit every page (or the given ones): embeddings in one batch, then one split per
-    page. Returns the ranked pages and the timings."""
+    page. Returns the ranked pages and the timings. Refused (:class:`BylineError`) when the
+    calibration was fitted for another pairwise model than the engine's."""
+    calibration.check(engine.fitted_model())
     todo = sorted(slugs if slugs is not None else engine.corpus.blocks)
     t0 = time.perf_counter()
     engine.prepare(todo, progress=lambda d, n: progress and progress("embed", d, n))
@@ -521,23 +406,7 @@ def pages_json(pages: list[PageAudit], top: int, summary: dict[str, Any]) -> str
     return json.dumps({"summary": summary, "pages": docs}, ensure_ascii=False, indent=2)
 
 
-# --- benchmark: labels and ranking metrics -------------------------------------------------
-
-
-def majority_label(labels: Iterable[str]) -> str:
-    """The most frequent gold person of a page (ties: the smallest label, deterministic)."""
-    counts = Counter(labels)
-    return min(counts, key=lambda k: (-counts[k], k))
-
-
-def gold_targets(mention_ids: list[str], gold: dict[str, str]) -> tuple[bool, dict[str, bool]]:
-    """For one page: does its gold hold 2+ persons, and for each gold mention, is its gold
-    person not the page's majority gold person."""
-    labels = {m: gold[m] for m in mention_ids if m in gold}
-    if not labels:
-        return False, {}
-    major = majority_label(labels.values())
-    return len(set(labels.values())) > 1, {m: g != major for m, g in labels.items()}
+# --- benchmark: ranking metrics ---------------------------------------------------------
 
 
 def top_k_mask(scores: np.ndarray, k: int, names: list[str] | None = None) -> np.ndarray:

@@ -24,7 +24,8 @@ How they are scored. The mentions of both units are compared with the shipped pa
 model as if they carried one name (co-authors, affiliations, venues, years, topic,
 embeddings), and a small LightGBM model trained on registry persons of train blocks only
 combines the mention-pair probabilities with the name evidence and how common the names
-are (``src/byline/models/merge.{txt,json}``, built by ``bench/merge_bench.py``).
+are (``byline.model.merge.MergeModel``, shipped as ``src/byline/models/merge.{txt,json}``,
+fitted by ``byline train --merge`` on the candidates of ``training_candidates``).
 
 What ``--apply`` writes. Merging unit X into unit Y records, for each name slug of X, an
 ``assign`` decision of X's mentions of that name to Y's key (same store, same constraints
@@ -38,27 +39,28 @@ the candidates were computed: ``StaleVersion``) none.
 from __future__ import annotations
 
 import math
+import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field, replace
-from pathlib import Path
 from typing import Any
 
-import lightgbm as lgb
 import numpy as np
 
 from byline.cluster import pair_matrix
+from byline.engine import Engine
 from byline.errors import BylineError
-from byline.features.name_match import KIND_TEXT, NameMatch, blocking_keys, compare_names
+from byline.features.name_match import NameMatch, blocking_keys, compare_names
 from byline.features.pairwise import FEATURES as PAIR_FEATURES
 from byline.features.pairwise import block_features
-from byline.model.booster import fit_booster, load_booster, predict, save_booster
+from byline.model.merge import KINDS, MERGE_FEATURES, MergeModel
 from byline.names import fold, has_han
 from byline.sources.records import Mention, Paper, Person
 from byline.store import Store
 from byline.store.corpus import Corpus
 from byline.store.decisions import DecidedState, Decision, stable_key
 from byline.store.intents import Assign, apply_intents, shown_at
+from byline.training.merge import Candidates
 
 Progress = Callable[[str, int, int], None]
 
@@ -67,26 +69,6 @@ Progress = Callable[[str, int, int], None]
 MAX_GROUP = {"p": 60, "c": 60, "d": 40, "i": 25, "h": 25, "a": 15}
 MAX_COAUTHOR_KEYS = 25  # co-authors per unit used for married-name keys
 MAX_MENTIONS = 10  # mentions per unit compared with the pairwise model
-
-KINDS = tuple(KIND_TEXT)
-MERGE_FEATURES: tuple[str, ...] = (
-    "p_mean",
-    "p_max",
-    "p_top3",
-    "coauthors_shared",
-    "aff_shared",
-    "venue_shared",
-    "year_gap",
-    "embedding_cosine",
-    "name_similarity",
-    *(f"kind_{k}" for k in KINDS),
-    "size_min_log",
-    "size_max_log",
-    "first_freq",
-    "last_freq",
-    "partners_log",
-    "initials_only",
-)
 
 
 # --------------------------------------------------------------------------- units
@@ -379,7 +361,8 @@ def pair_features(
     pair: Pair,
     partners: int,
 ) -> tuple[np.ndarray, Evidence]:
-    """The merge model's feature row for one candidate, and its evidence."""
+    """The merge model's feature row for one candidate (``MERGE_FEATURES`` order), and its
+    evidence."""
     big, small = (ua, ub) if len(ua.mentions) >= len(ub.mentions) else (ub, ua)
     size = len(corpus.blocks.get(big.slugs[0], ())) + len(corpus.blocks.get(small.slugs[0], ()))
     P = cross_probabilities(
@@ -439,73 +422,43 @@ def pair_features(
     return np.asarray(row, dtype=np.float32), ev
 
 
-# --------------------------------------------------------------------------- model
+# --------------------------------------------------------------------------- training data
 
 
-def default_merge_model_path() -> Path:
-    return Path(__file__).resolve().parent.parent / "models" / "merge.txt"
+def training_candidates(
+    corpus: Corpus, store: Store | None, pair_model: Any, progress: Progress | None = None
+) -> Candidates:
+    """Every candidate pair of ``corpus`` (pairs the registry already links included) with
+    its merge features: what ``byline train --merge`` fits on (``byline.training.merge``).
 
-
-MERGE_PARAMS: dict[str, Any] = {
-    "objective": "binary",
-    "learning_rate": 0.05,
-    "num_leaves": 15,
-    "min_data_in_leaf": 20,
-    "feature_fraction": 0.9,
-    "bagging_fraction": 0.8,
-    "bagging_freq": 1,
-    "lambda_l2": 1.0,
-    "verbose": -1,
-    "num_threads": 1,
-    "deterministic": True,
-    "force_row_wise": True,
-}
-
-
-_HOW = "build one with `python bench/merge_bench.py`"
-
-
-@dataclass
-class MergeModel:
-    """P(two units are one person) from pair features, and the threshold to accept."""
-
-    booster: lgb.Booster | None = None
-    threshold: float = 0.5
-    version: str = "untrained"
-    seed: int = 0
-    num_rounds: int = 200
-    info: dict[str, Any] = field(default_factory=dict)
-
-    def fit(self, X: np.ndarray, y: np.ndarray) -> MergeModel:
-        self.booster = fit_booster(X, y, MERGE_FEATURES, MERGE_PARAMS, self.seed, self.num_rounds)
-        return self
-
-    def predict(self, X: np.ndarray) -> np.ndarray:
-        return predict(self.booster, X, _HOW)
-
-    def save(self, path: str | Path) -> None:
-        meta = {
-            "threshold": self.threshold,
-            "version": self.version,
-            "seed": self.seed,
-            "num_rounds": self.num_rounds,
-            "features": list(MERGE_FEATURES),
-            "info": self.info,
-        }
-        save_booster(path, self.booster, meta)
-
-    @classmethod
-    def load(cls, path: str | Path | None = None) -> MergeModel:
-        path = Path(path) if path else default_merge_model_path()
-        booster, meta = load_booster(path, MERGE_FEATURES, _HOW)
-        return cls(
-            booster=booster,
-            threshold=float(meta["threshold"]),
-            version=str(meta["version"]),
-            seed=int(meta.get("seed", 0)),
-            num_rounds=int(meta.get("num_rounds", 0)),
-            info=meta.get("info", {}),
-        )
+    Units are the exact-name blocks and explicit-id persons of ``corpus`` (no predictions, no
+    decisions); embeddings come from the store's cache (missing ones are computed there),
+    none without a store.
+    """
+    t = time.perf_counter()
+    units = build_units(corpus)
+    registry = registry_view(corpus.persons.values())
+    gen = generate_candidates(corpus, units, registry, include_known=True)
+    timings = {"candidates": time.perf_counter() - t}
+    t = time.perf_counter()
+    engine = Engine(corpus, pair_model, store)
+    wanted = {m.paper_id for p in gen.pairs for u in (p.a, p.b) for m in units[u].mentions}
+    engine.prepare_papers(wanted, progress=lambda d, n: progress and progress("embed", d, n))
+    timings["stats_embeddings"] = time.perf_counter() - t
+    t = time.perf_counter()
+    vectors = engine.vectors if engine.use_embeddings else None
+    X, _ = score_pairs(corpus, units, gen, engine.stats, pair_model, vectors, progress)
+    timings["features"] = time.perf_counter() - t
+    return Candidates(
+        X=X,
+        slugs=[(units[p.a].slugs, units[p.b].slugs) for p in gen.pairs],
+        known=[p.known for p in gen.pairs],
+        kinds=[list(p.match.kinds) for p in gen.pairs],
+        names=[(units[p.a].display, units[p.b].display) for p in gen.pairs],
+        units=len(units),
+        comparisons=gen.comparisons,
+        timings=timings,
+    )
 
 
 # --------------------------------------------------------------------------- task
@@ -597,7 +550,7 @@ def find_merges(
     engine.prepare_papers(wanted, progress=lambda d, n: progress and progress("embed", d, n))
     vectors = engine.vectors if engine.use_embeddings else None
     X, evs = score_pairs(corpus, units, gen, engine.stats, engine.model, vectors, progress)
-    scores = merge_model.predict(X)
+    scores = merge_model.predict_proba(X)
     out = []
     for p, s, ev in zip(gen.pairs, scores, evs, strict=True):
         src, tgt = _direction(units[p.a], units[p.b])
