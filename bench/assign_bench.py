@@ -34,7 +34,7 @@ from pathlib import Path
 
 from byline.engine import Engine
 from byline.evaluation.metrics import ambiguous_blocks, score
-from byline.evaluation.protocol import blocks_of_split, gold_labels, heldout_corpus
+from byline.evaluation.protocol import blocks_in, gold_labels, heldout_corpus
 from byline.features.stats import compute_stats
 from byline.model import PairwiseModel
 from byline.store import connect
@@ -128,7 +128,7 @@ def main() -> int:
     late = {pid for pid, p in held.papers.items() if (p.year or 0) > args.cutoff}
     slugs = [
         s
-        for s in blocks_of_split(held, args.split)
+        for s in blocks_in(held, args.split)
         if any(m.paper_id in late and m.mention_id in gold for m in held.blocks[s])
     ]
     chosen = set(slugs)

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from byline.evaluation.metrics import ambiguous_blocks, group_by_block, score
-from byline.evaluation.protocol import blocks_of_split, gold_labels, scored_mentions, split_of
+from byline.evaluation.protocol import blocks_in, gold_labels, partition_of, scored_mentions
 from byline.sources import read_anthology
 from byline.sources.records import Mention, Paper, Person
 from byline.store.corpus import Corpus
@@ -154,21 +154,21 @@ SLUGS = [
 ]
 
 
-def expected_split(slug: str) -> str:
+def expected_partition(slug: str) -> str:
     rem = int(hashlib.sha1(slug.encode("utf-8")).hexdigest(), 16) % 4
     return {0: "train", 1: "dev", 2: "train", 3: "test"}[rem]
 
 
-def test_split_of_follows_the_documented_rule() -> None:
+def test_partition_of_follows_the_documented_rule() -> None:
     remainders = {int(hashlib.sha1(s.encode()).hexdigest(), 16) % 4 for s in SLUGS}
     assert remainders == {0, 1, 2, 3}  # the sample covers every case of the rule
     for slug in SLUGS:
-        assert split_of(slug) == expected_split(slug), slug
+        assert partition_of(slug) == expected_partition(slug), slug
     # a few spelled out
-    assert split_of("yang-liu") == "train"  # remainder 2
-    assert split_of("yue-zhang") == "train"  # remainder 0
-    assert split_of("jiarui-fenwick") == "dev"  # remainder 1
-    assert split_of("peisong-wang") == "test"  # remainder 3
+    assert partition_of("yang-liu") == "train"  # remainder 2
+    assert partition_of("yue-zhang") == "train"  # remainder 0
+    assert partition_of("jiarui-fenwick") == "dev"  # remainder 1
+    assert partition_of("peisong-wang") == "test"  # remainder 3
 
 
 def fixture_corpus(fixtures_dir: Path) -> Corpus:
@@ -264,14 +264,14 @@ def test_gold_labels_id_and_orcid_chain_across_mentions() -> None:
     assert gold["Y-1#0"] == gold["Y-2#0"] == gold["Y-3#0"]
 
 
-def test_scored_mentions_and_blocks_of_split(fixtures_dir: Path) -> None:
+def test_scored_mentions_and_blocks_in(fixtures_dir: Path) -> None:
     corpus = fixture_corpus(fixtures_dir)
     gold = gold_labels(corpus)
-    assert "jiarui-fenwick" in blocks_of_split(corpus, "dev")
-    for split in ("train", "dev", "test"):
-        for slug in blocks_of_split(corpus, split):
-            assert expected_split(slug) == split
+    assert "jiarui-fenwick" in blocks_in(corpus, "dev")
+    for partition in ("train", "dev", "test"):
+        for slug in blocks_in(corpus, partition):
+            assert expected_partition(slug) == partition
     dev = scored_mentions(corpus, gold, "dev")
     assert sorted(dev["jiarui-fenwick"]) == ["2024.acl-long.1#0", "2024.acl-long.2#1", "P19-1001#0"]
-    for split in ("train", "test"):
-        assert "jiarui-fenwick" not in scored_mentions(corpus, gold, split)
+    for partition in ("train", "test"):
+        assert "jiarui-fenwick" not in scored_mentions(corpus, gold, partition)

@@ -294,7 +294,9 @@ def train(
 
 @app.command("eval")
 def evaluate(
-    split_name: Annotated[str, typer.Option("--split", help="dev or test")] = "dev",
+    partition: Annotated[
+        str, typer.Option("--split", help="Benchmark partition: dev or test")
+    ] = "dev",
     db: DbOpt = None,
     model: ModelOpt = None,
     s2and: Annotated[
@@ -311,7 +313,7 @@ def evaluate(
         store = connect(db, create=False)
         with _progress() as cb:
             result = run_eval(
-                store, split_name, PairwiseModel.load(model), with_s2and=s2and, progress=cb
+                store, partition, PairwiseModel.load(model), with_s2and=s2and, progress=cb
             )
     except BylineError as exc:
         _fail(exc)

@@ -9,7 +9,7 @@ import time
 from pathlib import Path
 
 from byline.errors import BylineError
-from byline.evaluation.protocol import split_of
+from byline.evaluation.protocol import partition_of
 from byline.sources.ids import parse_mention_id
 from byline.store.corpus import Corpus
 
@@ -52,16 +52,18 @@ def shared_coauthor_or_affiliation(corpus: Corpus, blocks: dict[str, list[str]])
 def dump_for_s2and(
     corpus: Corpus,
     gold: dict[str, str],
-    eval_split: str,
+    partition: str,
     eval_blocks: list[str],
     out_dir: Path,
 ) -> None:
     """Write the masked input the S2AND runner reads (see bench/README_s2and.md).
 
-    ``corpus`` must already be masked; gold is written only for train-split mentions.
+    ``corpus`` must already be masked; gold is written only for mentions of the train
+    partition. ``partition`` (dev or test) is what the runner scores; the files name it
+    ``eval_split`` and ``split`` (their format).
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "meta.json").write_text(json.dumps({"eval_split": eval_split}))
+    (out_dir / "meta.json").write_text(json.dumps({"eval_split": partition}))
     with open(out_dir / "papers.jsonl", "w", encoding="utf-8") as fh:
         for p in corpus.papers.values():
             row = {
@@ -83,7 +85,7 @@ def dump_for_s2and(
             fh.write(json.dumps(row, ensure_ascii=False) + "\n")
     train_blocks: dict[str, list[str]] = {}
     for slug, ms in corpus.blocks.items():
-        if split_of(slug) == "train":
+        if partition_of(slug) == "train":
             labelled = [m.mention_id for m in ms if m.mention_id in gold]
             if len(labelled) >= 2:
                 train_blocks[slug] = labelled
@@ -113,7 +115,7 @@ def dump_for_s2and(
                             "paper_id": m.paper_id,
                             "position": m.position,
                             "block": slug,
-                            "split": eval_split,
+                            "split": partition,
                             "gold": None,
                         }
                     )

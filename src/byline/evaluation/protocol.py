@@ -1,7 +1,8 @@
-"""The benchmark protocol: splits by block, gold labels, what gets hidden.
+"""The benchmark protocol: partitions by block, gold labels, what gets hidden.
 
-- A block is an exact-name slug; ``int(sha1(slug), 16) % 4`` gives its split: 0 and 2 are
-  train, 1 dev, 3 test.
+- A block is an exact-name slug; ``int(sha1(slug), 16) % 4`` gives its partition (train,
+  dev or test; ``byline eval --split``): 0 and 2 are train, 1 dev, 3 test. ("Partition",
+  so that the word does not clash with the ``split`` task.)
 - Gold of a mention: its explicit non-catch-all ``id=``, else its ORCID iD; ids and ORCIDs
   of one person (on one mention, or in the registry) are unified.
 """
@@ -18,7 +19,8 @@ from byline.store.corpus import Corpus
 _BY_REMAINDER = {0: "train", 1: "dev", 2: "train", 3: "test"}
 
 
-def split_of(slug: str) -> str:
+def partition_of(slug: str) -> str:
+    """The benchmark partition of a block: "train", "dev" or "test"."""
     return _BY_REMAINDER[int(hashlib.sha1(slug.encode("utf-8")).hexdigest(), 16) % 4]
 
 
@@ -58,14 +60,17 @@ def gold_labels(corpus: Corpus) -> dict[str, str]:
     return {mid: label_of(k) for mid, k in keys.items()}
 
 
-def blocks_of_split(corpus: Corpus, split: str) -> list[str]:
-    return sorted(slug for slug in corpus.blocks if split_of(slug) == split)
+def blocks_in(corpus: Corpus, partition: str) -> list[str]:
+    """The blocks (name slugs) of one partition, sorted."""
+    return sorted(slug for slug in corpus.blocks if partition_of(slug) == partition)
 
 
-def scored_mentions(corpus: Corpus, gold: dict[str, str], split: str) -> dict[str, list[str]]:
-    """Gold-carrying mention ids of each block of a split (blocks without gold left out)."""
+def scored_mentions(
+    corpus: Corpus, gold: dict[str, str], partition: str
+) -> dict[str, list[str]]:
+    """Gold-carrying mention ids of each block of a partition (blocks without gold left out)."""
     out: dict[str, list[str]] = defaultdict(list)
-    for slug in blocks_of_split(corpus, split):
+    for slug in blocks_in(corpus, partition):
         for m in corpus.blocks[slug]:
             if m.mention_id in gold:
                 out[slug].append(m.mention_id)

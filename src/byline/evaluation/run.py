@@ -23,7 +23,7 @@ Progress = Callable[[str, int, int], None]
 
 def run_eval(
     store: Store,
-    split: str = "dev",
+    partition: str = "dev",
     model: PairwiseModel | None = None,
     with_s2and: bool = True,
     s2and_python: Path = Path(".venv-s2and/bin/python"),
@@ -31,8 +31,8 @@ def run_eval(
     work_dir: Path = Path("bench/work"),
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    if split not in ("dev", "test"):
-        raise BylineError(f"--split must be dev or test, not {split!r}")
+    if partition not in ("dev", "test"):
+        raise BylineError(f"--split must be dev or test, not {partition!r}")
     model = model or PairwiseModel.load()
     timings: dict[str, float] = {}
     t = time.perf_counter()
@@ -40,7 +40,7 @@ def run_eval(
     gold = gold_labels(corpus)
     masked = heldout_corpus(corpus, gold)  # every dev/test gold mention loses id= and orcid=
     del corpus
-    blocks = scored_mentions(masked, gold, split)
+    blocks = scored_mentions(masked, gold, partition)
     gold_by_block = {b: {m: gold[m] for m in ms} for b, ms in blocks.items()}
     amb = ambiguous_blocks(gold_by_block)
     timings["load"] = time.perf_counter() - t
@@ -69,8 +69,8 @@ def run_eval(
     s2and_report: dict[str, Any] = {}
     if with_s2and:
         t = time.perf_counter()
-        data_dir = work_dir / f"s2and-{split}"
-        peers.dump_for_s2and(masked, gold, split, slugs, data_dir)
+        data_dir = work_dir / f"s2and-{partition}"
+        peers.dump_for_s2and(masked, gold, partition, slugs, data_dir)
         timings["s2and_dump"] = time.perf_counter() - t
         for variant, extra in (
             ("s2and_shipped", ["--name-counts", "none", "--threshold", "shipped"]),
@@ -89,7 +89,7 @@ def run_eval(
             "ambiguous": score(amb, pred).as_dict(),
         }
     return {
-        "split": split,
+        "split": partition,
         "model_version": model.version,
         "threshold": model.threshold,
         "link_threshold": model.link_threshold,

@@ -88,11 +88,12 @@ def _pair_rows(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
 def tune_threshold(
     engine: Engine,
     gold: dict[str, str],
-    split: str = "dev",
+    partition: str = "dev",
     progress: Progress | None = None,
 ) -> tuple[dict[str, float], list[dict[str, float]]]:
-    """Threshold maximising B³ F1 on ambiguous blocks plus B³ F1 on all blocks."""
-    blocks = scored_mentions(engine.corpus, gold, split)
+    """Threshold maximising B³ F1 on ambiguous blocks plus B³ F1 on all blocks of a
+    benchmark partition."""
+    blocks = scored_mentions(engine.corpus, gold, partition)
     gold_by_block = {b: {m: gold[m] for m in ms} for b, ms in blocks.items()}
     amb = ambiguous_blocks(gold_by_block)
     probs = engine.block_probabilities(sorted(blocks), progress)
