@@ -24,6 +24,7 @@ from rapidfuzz import fuzz
 from byline.engine import BlockResult, Engine
 from byline.errors import BylineError
 from byline.names import fold, name_slug
+from byline.sources.ids import paper_of
 from byline.sources.records import Mention
 from byline.sources.requests import PageRef, Request, RequestError
 from byline.store.corpus import Corpus
@@ -165,7 +166,7 @@ class Proposal:
 
 
 def _papers(mention_ids: list[str]) -> list[str]:
-    return sorted({m.rsplit("#", 1)[0] for m in mention_ids})
+    return sorted({paper_of(m) for m in mention_ids})
 
 
 def _norm(text: str) -> str:
@@ -353,7 +354,7 @@ def find_requester(engine: Engine, request: Request, result: BlockResult) -> _Fo
         if a.mention_id not in mine:
             mine.append(a.mention_id)
             reasons.append(
-                f"{a.mention_id.rsplit('#', 1)[0]} is yours by your own word ({a.detail}), "
+                f"{paper_of(a.mention_id)} is yours by your own word ({a.detail}), "
                 "but byline puts it with another person"
             )
     mine.sort()
@@ -409,7 +410,7 @@ def _person(
     name: tuple[str, str] | None = None,
 ) -> ProposedPerson:
     corpus = engine.corpus
-    by_id = {m.mention_id: m for s in {m.rsplit("#", 1)[0] for m in mention_ids}
+    by_id = {m.mention_id: m for s in {paper_of(m) for m in mention_ids}
              for m in corpus.papers[s].authors}
     ms = [by_id[m] for m in mention_ids]
     first, last = name or _commonest_name(ms)
@@ -424,34 +425,28 @@ def _person(
             existing = by_name[0].person_id
     if existing:
         entry = corpus.persons[existing]
-        return ProposedPerson(
-            key=existing,
-            pid=existing,
-            first=first,
-            last=last,
-            mention_ids=mention_ids,
-            new=False,
-            orcid=entry.orcid,
-            degree=entry.degree,
-            comment=entry.comment,
-            shared=shared,
-            requester=requester,
+        key, pid, new = existing, existing, False
+        orcid, degree, comment = entry.orcid, entry.degree, entry.comment
+    else:
+        affs = Counter(m.affiliation for m in ms if m.affiliation)
+        degree = request.institution if requester else None
+        comment = (degree if shared else None) or (affs.most_common(1)[0][0] if affs else None)
+        seed = request.orcid if requester and request.orcid else f"{request.label} {found_key}"
+        key = (
+            found_key
+            if "/" in found_key and not requester
+            else _new_key(name_slug(first, last), seed)
         )
-    affs = Counter(m.affiliation for m in ms if m.affiliation)
-    institution = request.institution if requester else None
-    comment = (institution if shared else None) or (affs.most_common(1)[0][0] if affs else None)
-    seed = request.orcid if requester and request.orcid else f"{request.label} {found_key}"
-    key = found_key if "/" in found_key and not requester else _new_key(name_slug(first, last),
-                                                                        seed)
+        pid, new, orcid = None, True, request.orcid if requester else None
     return ProposedPerson(
         key=key,
-        pid=None,
+        pid=pid,
         first=first,
         last=last,
         mention_ids=mention_ids,
-        new=True,
-        orcid=request.orcid if requester else None,
-        degree=institution,
+        new=new,
+        orcid=orcid,
+        degree=degree,
         comment=comment,
         shared=shared,
         requester=requester,
@@ -515,7 +510,7 @@ def propose(engine: Engine, request: Request) -> Proposal:
             )
     conf = [f.confidence for f in primary]
     confidence = min(conf) if conf else 0.0
-    papers_total = len({m.rsplit("#", 1)[0] for m in all_ids})
+    papers_total = len({paper_of(m) for m in all_ids})
     others_papers = _papers(rest)
     if kind in ("verification", "name_change") and n_persons > 1:
         reasons.insert(
@@ -539,7 +534,7 @@ def propose(engine: Engine, request: Request) -> Proposal:
         )
     index = {m.mention_id: (r, i) for r in results for i, m in enumerate(r.mentions)}
     uncertain = sorted(
-        (mid.rsplit("#", 1)[0], round(float(index[mid][0].confidence[index[mid][1]]), 2))
+        (paper_of(mid), round(float(index[mid][0].confidence[index[mid][1]]), 2))
         for mid in mine
         if float(index[mid][0].confidence[index[mid][1]]) < UNCERTAIN
     )
@@ -686,7 +681,7 @@ def check_batch(proposals: list[Proposal]) -> list[str]:
         sides = sorted({i for idx in by_key.values() for i in idx})
         labels = [proposals[i].request.label for i in sides]
         msg = (
-            f"{mid.rsplit('#', 1)[0]} is claimed by {', '.join(labels[:-1])} and {labels[-1]}; "
+            f"{paper_of(mid)} is claimed by {', '.join(labels[:-1])} and {labels[-1]}; "
             "they are left out of the patch"
         )
         if msg in messages:
