@@ -29,8 +29,19 @@ _BLOCKED = 1e9
 
 @dataclass
 class Constraints:
+    """Constraints of one block's clustering, as index pairs.
+
+    Attributes:
+        must: pairs that are one person (joined first, whatever P says).
+        cannot: pairs that are never one person (unless a must-link joins them).
+        apart_soft: pairs with evidence against, but no proof (two different OpenReview
+            ids): the engine caps their P(same) before clustering; ``cluster_block``
+            itself does not read them.
+    """
+
     must: list[tuple[int, int]] = field(default_factory=list)
     cannot: list[tuple[int, int]] = field(default_factory=list)
+    apart_soft: list[tuple[int, int]] = field(default_factory=list)
 
 
 class _Groups:

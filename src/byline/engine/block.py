@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from byline.cluster import Constraints, cluster_block, pair_matrix
-from byline.engine.constraints import evidence_constraints
+from byline.engine.constraints import cap_pairs, evidence_constraints
 from byline.engine.keys import assign_keys
 from byline.errors import BylineError
 from byline.features.embeddings import cached_embeddings, embed_text
@@ -184,8 +184,10 @@ class Engine:
     ) -> np.ndarray:
         """Cluster one block's mentions given their pairwise probabilities and direct
         evidence (:meth:`probabilities`), under the block's identity evidence and the
-        maintainers' decisions."""
+        maintainers' decisions. Pairs with evidence against them but no proof (different
+        OpenReview ids, ``apart_soft``) are clustered at P(same) at most 0.5."""
         constraints = evidence_constraints(mentions, self.corpus, self.decisions, self.previous)
+        probs = cap_pairs(len(mentions), probs, constraints.apart_soft)
         return self.cluster_pairs(
             len(mentions), probs, constraints, evidence, threshold, link_threshold
         )

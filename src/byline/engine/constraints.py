@@ -1,8 +1,10 @@
-"""Hard constraints of one block: identity evidence and maintainer decisions."""
+"""Constraints of one block: identity evidence and maintainer decisions."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+
+import numpy as np
 
 from byline.cluster import Constraints
 from byline.sources.records import Mention
@@ -16,8 +18,10 @@ def evidence_constraints(
     decisions: DecidedState | None = None,
     previous: Mapping[str, str] | None = None,
 ) -> Constraints:
-    """Must-link shared ORCIDs / explicit ids; cannot-link co-authors of one paper and
-    mentions that carry two different ids or two different ORCIDs.
+    """Must-link shared ORCIDs / explicit ids / OpenReview ids; cannot-link co-authors of one
+    paper and mentions that carry two different ids or two different ORCIDs; keep apart,
+    softly (``apart_soft``), mentions that carry two different OpenReview ids (a profile may
+    hold several ids, so that is evidence against one person, not proof).
 
     Maintainer decisions override the data's own evidence for the mentions they cover:
     mentions decided to be one person are must-linked, mentions decided to be different
@@ -28,6 +32,7 @@ def evidence_constraints(
     first_with: dict[str, int] = {}
     ids: list[str | None] = []
     orcids: list[str | None] = []
+    openreviews: list[str | None] = []
     for i, m in enumerate(mentions):
         pid = corpus.explicit_id(m)
         decided = decisions.person_of(m.mention_id) if decisions else None
@@ -38,6 +43,7 @@ def evidence_constraints(
             pid = decided
             ids.append(pid)
             orcids.append(None)
+            openreviews.append(None)
             key = f"id:{pid}"
             if key in first_with:
                 c.must.append((first_with[key], i))
@@ -46,7 +52,8 @@ def evidence_constraints(
             continue
         if decisions and pid and decisions.excludes(m.mention_id, pid):
             pid = None
-        if pid is None and m.orcid is None:
+        openreviews.append(m.openreview)
+        if pid is None and m.orcid is None and m.openreview is None:
             ids.append(None)
             orcids.append(None)
             continue
@@ -54,7 +61,11 @@ def evidence_constraints(
         orcid = m.orcid or (registry.orcid if registry else None)
         ids.append(pid)
         orcids.append(orcid)
-        for key in (f"id:{pid}" if pid else None, f"orcid:{orcid}" if orcid else None):
+        for key in (
+            f"id:{pid}" if pid else None,
+            f"orcid:{orcid}" if orcid else None,
+            f"openreview:{m.openreview}" if m.openreview else None,
+        ):
             if key is None:
                 continue
             if key in first_with:
@@ -73,6 +84,11 @@ def evidence_constraints(
                 orcids[a] and orcids[b] and orcids[a] != orcids[b]
             ):
                 c.cannot.append((a, b))
+    marked = [i for i in range(len(mentions)) if openreviews[i]]
+    for ai, a in enumerate(marked):
+        for b in marked[ai + 1 :]:
+            if openreviews[a] != openreviews[b]:
+                c.apart_soft.append((a, b))
     if decisions and not decisions.empty:
         _decision_constraints(mentions, decisions, previous or {}, c)
     return c
@@ -96,3 +112,26 @@ def _decision_constraints(
                     mine is None and (other.person_id == p or previous.get(other.mention_id) == p)
                 ):
                     c.cannot.append((i, j))
+
+
+OPENREVIEW_CAP = 0.5  # P(same) of two mentions with different OpenReview ids, at most
+
+
+def cap_pairs(
+    n: int, probs: np.ndarray, pairs: Sequence[tuple[int, int]], cap: float = OPENREVIEW_CAP
+) -> np.ndarray:
+    """A copy of ``probs`` (P(same) of ``n`` items, ``np.triu_indices(n, 1)`` order) in which
+    each of ``pairs`` is at most ``cap``; ``probs`` itself when there is no pair.
+
+    At 0.5 such a pair is never chained on the model's word alone, weighs against its two
+    groups in average linkage, and is still chained when the two share a co-author or an
+    affiliation (direct evidence, chained from P 0.5 on).
+    """
+    if not pairs:
+        return probs
+    out = np.array(probs, copy=True)
+    for a, b in pairs:
+        i, j = (a, b) if a < b else (b, a)
+        k = n * i - i * (i + 1) // 2 + (j - i - 1)
+        out[k] = min(float(out[k]), cap)
+    return out
