@@ -404,6 +404,51 @@ def test_record_stores_decisions_that_split_honours(
     assert persons["jiarui-fenwick-edinburgh"] == set(FENWICK_A)
 
 
+def test_record_is_one_action_per_request_all_or_nothing(
+    lib2025: tuple[Path, str], tmp_path: Path
+) -> None:
+    """A merge request decides on two names in ONE transaction: when the second name moved
+    since it was read, nothing is written on the first either."""
+    from byline.engine import load_engine
+    from byline.sources.requests import read_requests
+    from byline.store.decisions import active_decisions, decided_state, record
+    from byline.tasks.intake import propose_batch, record_proposals
+
+    db = _ingest(lib2025[0], tmp_path)
+    engine = load_engine(db)
+    (p,) = propose_batch(engine, read_requests([str(REQ / "2025-11" / "kilbride-merge.md")]))
+    store = engine.store
+    assert store is not None
+    mine = [m for m in p.requester.mention_ids if m.startswith("P19-1003")]
+    # another maintainer decides on morag-kilbride (written after morag-e-kilbride) meanwhile
+    record(store, slug="morag-kilbride", kind="confirm", mention_ids=mine,
+           person="morag-kilbride", actor="ann")  # fmt: skip
+    (r,) = record_proposals(engine, [p])  # type: ignore[list-item]
+    assert r.decisions == [] and r.error and "changed since you loaded it" in r.error
+    assert active_decisions(store, "morag-e-kilbride") == []
+    assert [d.actor for d in active_decisions(store)] == ["ann"]
+    engine.decisions = decided_state(store)  # read again: the whole request is written
+    (r,) = record_proposals(engine, [p])  # type: ignore[list-item]
+    assert r.error is None
+    assert sorted(d.slug for d in r.decisions) == ["morag-e-kilbride", "morag-kilbride"]
+    assert {d.person for d in r.decisions} == {"morag-kilbride"}
+
+
+def test_record_leaves_contradicting_requests_out(tmp_path: Path) -> None:
+    from byline.store import connect
+    from byline.store.decisions import active_decisions
+
+    _, db = _lib2026(tmp_path, "2026-json")
+    files = [REQ / "2026" / f for f in ("marsh-verify.md", "marsh-conflict.md", "okafor-verify.md")]
+    res = invoke("intake", *map(str, files), "--db", db, "--record")
+    assert res.exit_code == 1
+    err = one_line(res.stderr)
+    assert "marsh-verify.md: not recorded" in err and "contradicts another request" in err
+    assert "decisions recorded for 1 of 3 requests" in err
+    (d,) = active_decisions(connect(db, create=False))
+    assert d.slug == "ines-okafor" and d.person.startswith("ines-okafor/")  # a new person
+
+
 def test_plain_output_shows_the_reply(lib2025: tuple[Path, str]) -> None:
     res = invoke("intake", str(REQ / "2025-11" / "achterberg.md"), "--db", lib2025[1])
     assert res.exit_code == 0, res.output

@@ -614,7 +614,11 @@ def intake(
                 recorded = record_proposals(engine, proposals, actor=actor)
     except BylineError as exc:
         _fail(exc)
-    errors = [e for e in items if isinstance(e, RequestError)]
+    errors: list[RequestError | str] = [e for e in items if isinstance(e, RequestError)]
+    for r in recorded or []:
+        if r.error:
+            errors.append(f"{r.proposal.request.label}: not recorded, nothing of it was "
+                          f"written: {r.error}")
     if as_json:
         doc = [
             p.as_json() if isinstance(p, Proposal) else {"request": p.source, "error": str(p)}
@@ -638,7 +642,11 @@ def intake(
     if written:
         console.print(f"patch written to {written}", highlight=False)
     if recorded is not None:
-        console.print(f"{recorded} decisions recorded", highlight=False)
+        n = sum(len(r.decisions) for r in recorded)
+        done = sum(bool(r.decisions) for r in recorded)
+        console.print(
+            f"{n} decisions recorded for {done} of {len(recorded)} requests", highlight=False
+        )
     if errors:
         raise typer.Exit(1)
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -316,6 +316,7 @@ def record_action(
     expected: Mapping[str, int] | None = None,
     actor: str = "cli",
     model_version: str = "",
+    then: Callable[[Connection, list[Decision]], None] | None = None,
 ) -> list[Decision]:
     """Store one action's decisions, on one name or several, in ONE transaction: all of
     them or none.
@@ -324,7 +325,9 @@ def record_action(
     planned (when its candidates were computed, or the page was shown). If any of them moved
     since, :class:`StaleVersion` and nothing is written. ``None``: no check (a script that
     writes regardless). Decisions are written in the given order; each bumps its name's
-    version.
+    version. ``then``: called in the same transaction with the decisions written (what it
+    writes, say the status of the request they carry out, is stored with them or, if it
+    raises, neither is).
     """
     planned = [_checked(i, i.slug) for i in items]
     if not planned:
@@ -359,6 +362,8 @@ def record_action(
                 select(t.decisions).where(t.decisions.c.id == res.inserted_primary_key[0])
             ).one()
             out.append(_row_to_decision(row, set()))
+        if then is not None:
+            then(conn, out)
     return out
 
 

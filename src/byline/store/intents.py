@@ -20,8 +20,10 @@ decision kind: :class:`~byline.store.decisions.DecisionKind` and its fold in
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+
+from sqlalchemy import Connection
 
 from byline.errors import BylineError
 from byline.sources.ids import paper_of
@@ -256,10 +258,12 @@ def record_planned(
     *,
     actor: str,
     model_version: str = "",
+    then: Callable[[Connection, list[Decision]], None] | None = None,
 ) -> list[Decision]:
     """Store planned decisions (:func:`plan_intent`) in ONE transaction: all or none. Each
     name they touch must still be at its shown version
-    (:class:`~byline.store.decisions.StaleVersion` otherwise)."""
+    (:class:`~byline.store.decisions.StaleVersion` otherwise). ``then``: see
+    :func:`~byline.store.decisions.record_action`."""
     if not plan:
         raise IntentError("nothing to decide")
     touched = {p.slug for p in plan}
@@ -272,6 +276,7 @@ def record_planned(
         expected={s: shown[s].version for s in touched},
         actor=actor,
         model_version=model_version,
+        then=then,
     )
 
 
@@ -282,11 +287,15 @@ def apply_intents(
     *,
     actor: str,
     model_version: str = "",
+    then: Callable[[Connection, list[Decision]], None] | None = None,
 ) -> list[Decision]:
     """Plan every intent of one action and store all their decisions in ONE transaction:
-    all of them or none (nothing either when one intent cannot be carried out)."""
+    all of them or none (nothing either when one intent cannot be carried out). ``then``:
+    see :func:`~byline.store.decisions.record_action`."""
     plan = [p for intent in intents for p in plan_intent(intent, shown)]
-    return record_planned(store, plan, shown, actor=actor, model_version=model_version)
+    return record_planned(
+        store, plan, shown, actor=actor, model_version=model_version, then=then
+    )
 
 
 def apply_intent(

@@ -28,6 +28,8 @@ from byline.sources.ids import paper_of
 from byline.sources.records import Mention
 from byline.sources.requests import PageRef, Request, RequestError
 from byline.store.corpus import Corpus
+from byline.store.decisions import DecidedState, Decision
+from byline.store.intents import Assign
 
 # Anchor weights: how strongly one kind of evidence ties a mention to the requester.
 WEIGHTS = {
@@ -721,44 +723,91 @@ def propose_batch(
     return out
 
 
-def record_proposals(engine: Engine, proposals: list[Proposal], actor: str = "intake") -> int:
-    """Store the proposals as decisions (``assign`` of each proposed person's mentions), one
-    :func:`~byline.store.decisions.record_many` per request and name, so that they show on
-    the review page, can be undone and constrain later splits. Proposals the batch check
-    left out (contradictions) are not recorded. Returns the number of decisions written."""
-    from byline.store.decisions import Planned, record_many
+def _slug_of(corpus: Corpus, mention_id: str) -> str:
+    paper = corpus.papers[paper_of(mention_id)]
+    return next(m.slug for m in paper.authors if m.mention_id == mention_id)
+
+
+def proposal_note(p: Proposal) -> str:
+    """The note stored with the decisions that carry out ``p``."""
+    return f"byline intake {p.request.label}: {p.kind}" + (
+        f", ORCID {p.request.orcid}" if p.request.orcid else ""
+    )
+
+
+def proposal_intents(corpus: Corpus, p: Proposal) -> list[Assign]:
+    """The maintainer intents that carry out ``p``: each proposed person (all of a split's,
+    else the requester) gets its mentions, on every name they are on (``assign``), named
+    when it is new or renamed."""
+    intents = []
+    for person in p.persons if p.kind == "split" else [p.requester]:
+        named = person.new or p.kind == "name_change"
+        by_slug: dict[str, list[str]] = {}
+        for mid in person.mention_ids:
+            by_slug.setdefault(_slug_of(corpus, mid), []).append(mid)
+        intents.append(
+            Assign(
+                by_slug,
+                person.key,
+                (person.first, person.last) if named else None,
+                proposal_note(p),
+            )
+        )
+    return intents
+
+
+@dataclass
+class Recorded:
+    """What ``--record`` did with one proposal.
+
+    Attributes:
+        proposal: the proposal.
+        decisions: the decisions written (one action, one transaction), empty if none.
+        error: why nothing was written, if so (a contradiction in the batch, a name that
+            changed since it was read, an intent that cannot hold).
+    """
+
+    proposal: Proposal
+    decisions: list[Decision]
+    error: str | None = None
+
+
+def record_proposals(
+    engine: Engine, proposals: list[Proposal], actor: str = "intake"
+) -> list[Recorded]:
+    """Store each proposal as decisions, ONE action per request (:mod:`byline.store.intents`,
+    as ``merge --apply`` and ``assign --record``): all of its decisions, on every name it
+    touches, or none. So they show on the review page, can be undone and constrain later
+    splits.
+
+    Each name must still be at the version the engine's decisions were read at (this
+    batch's own earlier requests aside); otherwise, as for a proposal the batch check left
+    out (contradictions), nothing of that request is written and its :class:`Recorded`
+    says why. The other requests are still recorded.
+    """
+    from byline.store.intents import Shown, apply_intents
 
     if engine.store is None:
         raise BylineError("--record needs a store")
     version = engine.model.version if engine.model else ""
-    slug_of = {m.mention_id: m.slug for m in engine.corpus.mentions}
-    written = 0
+    state = engine.decisions or DecidedState()
+    written: dict[str, int] = {}  # name -> its version after this batch's own decisions
+    out: list[Recorded] = []
     for p in proposals:
         if not p.patched:
+            out.append(Recorded(p, [], "it contradicts another request of the batch"))
             continue
-        note = f"byline intake {p.request.label}: {p.kind}" + (
-            f", ORCID {p.request.orcid}" if p.request.orcid else ""
-        )
-        by_slug: dict[str, list[Planned]] = {}
-        for person in p.persons if p.kind == "split" else [p.requester]:
-            named = person.new or p.kind == "name_change"
-            groups: dict[str, list[str]] = {}
-            for mid in person.mention_ids:
-                groups.setdefault(slug_of[mid], []).append(mid)
-            for slug, mids in groups.items():
-                by_slug.setdefault(slug, []).append(
-                    Planned(
-                        "assign",
-                        mids,
-                        person.key,
-                        note,
-                        (person.first, person.last) if named else None,
-                    )
-                )
-        for slug, items in by_slug.items():
-            written += len(
-                record_many(
-                    engine.store, slug=slug, items=items, actor=actor, model_version=version
-                )
+        intents = proposal_intents(engine.corpus, p)
+        slugs = {s for i in intents for s in i.mentions}
+        shown = {s: Shown(written.get(s, state.version(s))) for s in slugs}
+        try:
+            done = apply_intents(
+                engine.store, intents, shown, actor=actor, model_version=version
             )
-    return written
+        except BylineError as exc:
+            out.append(Recorded(p, [], str(exc)))
+            continue
+        for d in done:
+            written[d.slug] = max(written.get(d.slug, 0), d.version)
+        out.append(Recorded(p, done))
+    return out
