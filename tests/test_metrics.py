@@ -8,7 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from byline.evaluation.metrics import ambiguous_blocks, group_by_block, score
+from byline.evaluation.metrics import (
+    ambiguous_blocks,
+    compare_blocks,
+    group_by_block,
+    paper_moves,
+    score,
+)
 from byline.evaluation.protocol import blocks_in, gold_labels, partition_of, scored_mentions
 from byline.sources import read_anthology
 from byline.sources.records import Mention, Paper, Person
@@ -72,6 +78,32 @@ def test_micro_and_block_macro_over_two_blocks() -> None:
     # block-macro: the mean of the two blocks' B³ F1
     assert s.block_macro_b3_f1 == pytest.approx((11 / 15 + 6 / 11) / 2)
     assert s.as_dict()["block_macro_b3_f1"] == pytest.approx((11 / 15 + 6 / 11) / 2)
+
+
+def test_paper_moves_by_best_one_to_one_matching() -> None:
+    # Block 1: P1 = {a, b} -> G1 keeps 2, P2 = {c, d, e} -> G2 keeps 2: move c.
+    assert paper_moves(GOLD1, PRED1) == 1
+    # Block 2: one predicted person can keep G3: the best keeps 2 of 4.
+    assert paper_moves(GOLD2, PRED2) == 2
+    # One person per name: the whole block is matched to G1; d and e move.
+    assert paper_moves(GOLD1, {m: "all" for m in GOLD1}) == 2
+    # A mention missing from the prediction is a singleton of its own.
+    assert paper_moves(GOLD1, {m: "x" + g for m, g in GOLD1.items() if m != "c"}) == 1
+    assert paper_moves({}, {}) == 0
+    s = score({"b1": GOLD1, "b2": GOLD2}, {**PRED1, **PRED2})
+    assert s.paper_moves == 3 and s.as_dict()["paper_moves"] == 3
+
+
+def test_compare_blocks_orders_wins_and_losses() -> None:
+    gold = {"b1": GOLD1, "b2": GOLD2}
+    perfect = {m: f"x{g}" for m, g in {**GOLD1, **GOLD2}.items()}
+    ours = {**PRED1, **{m: f"x{g}" for m, g in GOLD2.items()}}
+    out = compare_blocks(gold, ours, {**PRED1, **PRED2})
+    assert [b for b, *_ in out["wins"]] == ["b2"] and out["losses"] == []
+    assert out["wins"][0][1] == pytest.approx(1.0)
+    out = compare_blocks(gold, {**PRED1, **PRED2}, perfect)
+    # b2 loses more (6/11 against 1.0) than b1 (11/15): it comes first.
+    assert [b for b, *_ in out["losses"]] == ["b2", "b1"]
 
 
 def test_perfect_and_worst_predictions() -> None:
@@ -275,3 +307,26 @@ def test_scored_mentions_and_blocks_in(fixtures_dir: Path) -> None:
     assert sorted(dev["jiarui-fenwick"]) == ["2024.acl-long.1#0", "2024.acl-long.2#1", "P19-1001#0"]
     for partition in ("train", "test"):
         assert "jiarui-fenwick" not in scored_mentions(corpus, gold, partition)
+
+
+def test_eval_table_shows_paper_moves_and_the_rule_comparison() -> None:
+    from byline.evaluation.run import markdown_table
+
+    def row(f1: float, moves: int) -> dict:
+        s = score({"b1": GOLD1}, PRED1).as_dict()
+        return {"all": s, "ambiguous": {**s, "b3_f1": f1, "paper_moves": moves}}
+
+    result = {
+        "split": "dev",
+        "blocks": 2,
+        "ambiguous_blocks": 2,
+        "mentions": 9,
+        "systems": {"name_only": row(0.5, 40), "rule": row(0.9, 10), "byline": row(0.95, 4)},
+        "ambiguous_against_rule": {
+            "wins": [{"block": "b2", "byline": 1.0, "rule": 0.5}],
+            "losses": [],
+        },
+    }
+    md = markdown_table(result)
+    assert "| byline | 0.950 |" in md and "| 4 (0.10) |" in md and "| 40 (1.00) |" in md
+    assert "wins 1, loses 0, ties 1" in md and "b2 1.00 vs 0.50" in md
