@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import shutil
 import sqlite3
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, create_engine, insert, inspect, select
+from sqlalchemy import Engine, MetaData, create_engine, insert, inspect, select
 from test_postgres import pg_url  # noqa: F401  (a throwaway PostgreSQL server)
 from typer.testing import CliRunner
 
@@ -22,6 +23,7 @@ from byline.cli import app
 from byline.errors import BylineError
 from byline.store import connect
 from byline.store import schema as t
+from byline.store.changed import ChangedNames, changed_names
 from byline.store.decisions import decided_state, history, record
 from byline.store.ingest import ingest, ingested_path
 from byline.store.migrate import BASELINE, MIGRATIONS, head_version, migrate, schema_version
@@ -235,7 +237,15 @@ def test_a_failing_migration_leaves_the_store_as_it_was(old_store: Path, tmp_pat
 
 def test_baseline_is_the_first_revision() -> None:
     assert BASELINE == "0001"
-    assert head_version() == BASELINE  # no schema change yet: bump this with the first one
+    assert head_version() == "0002"  # bump this with every schema change
+
+
+def test_a_0_1_0_store_has_no_changed_names_pending(old_store: Path) -> None:
+    """0002 adds the record of changed names, empty: the old predictions came from a whole
+    `split --all`, so `split --changed` has nothing to do."""
+    store = connect(f"sqlite:///{old_store}")
+    assert changed_names(store) == ChangedNames([], 0)
+    assert set(EXPECTED["counts"]) < set(inspect(store).get_table_names())
 
 
 # ---------------------------------------------------------------- the ingested data path
@@ -280,6 +290,17 @@ def test_a_0_1_0_store_has_no_recorded_path(old_store: Path) -> None:
 # ------------------------------------------------------------------------ on PostgreSQL
 
 
+def _baseline_metadata() -> MetaData:
+    """The tables of byline 0.1.0: the baseline revision's frozen copy (``schema.py`` has
+    moved on since)."""
+    path = MIGRATIONS / "versions" / "0001_baseline.py"
+    spec = importlib.util.spec_from_file_location("byline_baseline_0001", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.metadata
+
+
 def _pg_schema(pg_url: str, name: str) -> str:  # noqa: F811
     """A URL whose tables live in a new, empty schema ``name`` of the test database."""
     engine = create_engine(pg_url)
@@ -301,7 +322,7 @@ def _pg_tables(url: str) -> set[str]:
 def test_postgresql_0_1_0_store_new_store_and_newer_store(pg_url: str) -> None:  # noqa: F811
     url = _pg_schema(pg_url, "byline_legacy")
     old = create_engine(url)
-    t.metadata.create_all(old)  # what byline 0.1.0's connect did: tables, no version
+    _baseline_metadata().create_all(old)  # what byline 0.1.0's connect did: tables, no version
     with old.begin() as conn:
         conn.execute(insert(t.meta), {"key": "layout", "value": "2025-11"})
     old.dispose()

@@ -14,6 +14,7 @@ from byline.sources import read_anthology
 from byline.sources.anthology import SourceFile
 from byline.store import Store
 from byline.store import schema as t
+from byline.store.changed import record_changed
 
 _CHUNK = 5000
 # Meta key of the absolute path the store was last ingested from (`byline export`'s default).
@@ -29,6 +30,8 @@ class IngestReport:
     registry_changed: bool = False
     papers_written: int = 0
     mentions_written: int = 0
+    # names whose block this ingest changed, now pending for `byline split --changed`
+    names_changed: int = 0
 
     @property
     def changed(self) -> bool:
@@ -62,7 +65,8 @@ def ingest(
     Files are compared by SHA-1: unchanged collection files are not even parsed. Everything
     is written in one transaction, so a failure (bad XML, a full disk) leaves the store as
     it was. The absolute ``path`` is recorded (also when nothing changed: the data may have
-    moved), as the data ``byline export`` reads by default.
+    moved), as the data ``byline export`` reads by default. So are the names whose blocks
+    changed (:mod:`byline.store.changed`), for ``byline split --changed``.
     """
     where = str(Path(path).resolve())
     with store.connect() as conn:
@@ -114,9 +118,15 @@ def _write(  # type: ignore[no-untyped-def]
 ) -> None:
     with store.begin() as conn:
         stale = report.files_changed + [p for p in report.files_removed if p.startswith("xml/")]
+        touched: set[str] = set()  # names whose blocks change: before and after
         for i in range(0, len(stale), 500):
             paths = stale[i : i + 500]
             ids = select(t.papers.c.paper_id).where(t.papers.c.source.in_(paths))
+            touched.update(
+                conn.execute(select(t.mentions.c.slug).where(t.mentions.c.paper_id.in_(ids)))
+                .scalars()
+                .all()
+            )
             conn.execute(delete(t.mentions).where(t.mentions.c.paper_id.in_(ids)))
             conn.execute(delete(t.papers).where(t.papers.c.source.in_(paths)))
         paper_rows = []
@@ -135,6 +145,7 @@ def _write(  # type: ignore[no-untyped-def]
                 }
             )
             for m in paper.authors:
+                touched.add(m.slug)
                 mention_rows.append(
                     {
                         "mention_id": m.mention_id,
@@ -158,6 +169,7 @@ def _write(  # type: ignore[no-untyped-def]
         report.mentions_written = len(mention_rows)
 
         if report.registry_changed or known.get(registry_path) is None:
+            old = {r["person_id"]: dict(r) for r in conn.execute(select(t.persons)).mappings()}
             conn.execute(delete(t.persons))
             rows = [
                 {
@@ -178,6 +190,21 @@ def _write(  # type: ignore[no-untyped-def]
             rows = [r for r in rows if not (r["person_id"] in seen or seen.add(r["person_id"]))]
             for chunk in _chunks(rows):
                 conn.execute(insert(t.persons), chunk)
+            # an entry added, removed or edited changes the blocks of the mentions pointing
+            # to it (its ORCID iD, whether it is a catch-all)
+            new = {r["person_id"]: r for r in rows}
+            edited = sorted(p for p in old.keys() | new.keys() if old.get(p) != new.get(p))
+            for i in range(0, len(edited), 500):
+                touched.update(
+                    conn.execute(
+                        select(t.mentions.c.slug)
+                        .where(t.mentions.c.person_id.in_(edited[i : i + 500]))
+                        .distinct()
+                    )
+                    .scalars()
+                    .all()
+                )
+        report.names_changed = record_changed(conn, touched)
 
         conn.execute(delete(t.source_files))
         conn.execute(

@@ -55,3 +55,16 @@ def load_predictions(store: Store, slugs: Iterable[str] | None = None) -> dict[s
         for i in range(0, len(wanted), 500):
             out.update(conn.execute(q.where(t.predictions.c.slug.in_(wanted[i : i + 500]))).all())
         return out
+
+
+def predicted_slugs(store: Store) -> set[str]:
+    """The names that have stored predictions."""
+    with store.connect() as conn:
+        return set(conn.execute(select(t.predictions.c.slug).distinct()).scalars().all())
+
+
+def load_prediction_rows(store: Store) -> dict[str, tuple[str, float]]:
+    """mention_id -> (person key, confidence) of the last stored prediction."""
+    q = select(t.predictions.c.mention_id, t.predictions.c.person, t.predictions.c.confidence)
+    with store.connect() as conn:
+        return {m: (p, float(c)) for m, p, c in conn.execute(q)}

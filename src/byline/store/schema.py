@@ -140,3 +140,14 @@ artifacts = Table(
     Column("key", String(64), nullable=False),
     Column("blob", LargeBinary, nullable=False),
 )
+
+# Names whose mentions an ingest changed (a paper added, removed or edited, or a registry
+# entry one of their mentions points to) and that no split has caught up with since:
+# `byline split --changed` re-splits exactly these. ``seq`` is the ingest that recorded the
+# name (meta ``changes_seq``), so a split clears only what it read. See byline.store.changed.
+changed_names = Table(
+    "changed_names",
+    metadata,
+    Column("slug", String(255), primary_key=True),
+    Column("seq", Integer, nullable=False),
+)
