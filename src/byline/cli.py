@@ -151,40 +151,100 @@ def _show_persons(name: str, slug: str, persons: list) -> None:  # type: ignore[
 def split(
     name: Annotated[str | None, typer.Argument(help='A name ("Yang Liu") or slug')] = None,
     all_: Annotated[bool, typer.Option("--all", help="Split every name of the library")] = False,
-    out_path: Annotated[Path | None, typer.Option("--out", help="JSONL output for --all")] = None,
+    changed: Annotated[
+        bool,
+        typer.Option(
+            "--changed",
+            help="Split only the names the ingests since the last split changed "
+            "(everyone else's predictions stay as stored)",
+        ),
+    ] = False,
+    out_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            help="JSONL output for --all (default preds.jsonl); with --changed, the whole "
+            "library's stored predictions",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON")] = False,
     workers: Annotated[
         int | None,
-        typer.Option(help="Processes for --all (default: one per CPU core)", min=1),
+        typer.Option(
+            help="Processes for --all/--changed, or for --dask local (default: one per CPU "
+            "core)",
+            min=1,
+        ),
+    ] = None,
+    dask: Annotated[
+        str | None,
+        typer.Option(
+            "--dask",
+            metavar="ADDRESS",
+            help="Run --all on a Dask cluster: a scheduler address (tcp://host:8786) or "
+            "'local' (a LocalCluster of --workers processes); workers open the store by --db",
+        ),
     ] = None,
     db: DbOpt = None,
     model: ModelOpt = None,
 ) -> None:
     """How many people hide behind a name, and which papers belong to each."""
     from byline.engine import remember
-    from byline.tasks.split import resolve_name, split_all, summaries_json, summarize
+    from byline.tasks.split import (
+        resolve_name,
+        split_all,
+        split_changed,
+        summaries_json,
+        summarize,
+    )
 
-    if all_ == bool(name):
-        console.print("[red]error:[/red] give a NAME, or --all --out FILE")
+    if sum((bool(name), all_, changed)) != 1:
+        console.print("[red]error:[/red] give a NAME, or --all --out FILE, or --changed")
+        raise typer.Exit(2)
+    if dask is not None and not all_:
+        console.print("[red]error:[/red] --dask runs --all")
         raise typer.Exit(2)
     try:
+        dask_opts = None
+        if dask is not None:
+            from byline.tasks.dask_split import DaskOptions
+
+            dask_opts = DaskOptions(address=dask.strip(), workers=workers)
         t_load = time.perf_counter()
         engine = _engine(db, model)
         load_seconds = round(time.perf_counter() - t_load, 1)
-        if all_:
-            target = out_path or Path("preds.jsonl")
+        if all_ or changed:
+            target = out_path or Path("preds.jsonl") if all_ else out_path
             t = time.perf_counter()
             with _progress(not as_json) as cb:
-                counts = split_all(engine, target, progress=cb, workers=workers)
+                if all_:
+                    assert target is not None
+                    counts = split_all(engine, target, progress=cb, workers=workers, dask=dask_opts)
+                else:
+                    counts = split_changed(engine, progress=cb, workers=workers, out=target)
             counts["load_seconds"] = load_seconds
             counts["seconds"] = round(time.perf_counter() - t, 1)
             if as_json:
                 out.print_json(json.dumps(counts))
-            else:
+            elif all_:
                 console.print(
                     f"wrote {target}: {counts['mentions']} mentions of "
                     f"{counts['names']} names in {counts['persons']} persons "
                     f"({counts['seconds']}s)"
+                )
+            elif counts["names"] or counts["names_gone"]:
+                console.print(
+                    f"split {counts['names']} changed names again: {counts['mentions']} "
+                    f"mentions in {counts['persons']} persons ({counts['mentions_new']} new, "
+                    f"{counts['mentions_moved']} moved to another person"
+                    + (f", {counts['names_gone']} names gone" if counts["names_gone"] else "")
+                    + f"; {counts['seconds']}s)"
+                    + (f"; wrote {target}" if target else "")
+                )
+            else:
+                console.print(
+                    "no name changed since the last split"
+                    + (f"; wrote {target}" if target else "")
                 )
             return
         assert name is not None

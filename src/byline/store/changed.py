@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, delete, func, insert, select
+from sqlalchemy import Connection, delete, insert, select
 
 from byline.store import Store
 from byline.store import schema as t
@@ -85,8 +85,3 @@ def clear_changed(store: Store, slugs: Iterable[str], upto: int) -> int:
             cleared += res.rowcount or 0
     return cleared
 
-
-def pending_count(store: Store) -> int:
-    """How many names wait for ``split --changed``."""
-    with store.connect() as conn:
-        return int(conn.execute(select(func.count()).select_from(t.changed_names)).scalar() or 0)

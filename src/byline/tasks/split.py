@@ -7,17 +7,22 @@ import multiprocessing as mp
 import os
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from rapidfuzz import fuzz, process
 
 from byline.engine import BlockResult, Engine
 from byline.errors import BylineError
 from byline.names import name_slug
+from byline.store.changed import ChangedNames, changed_names, clear_changed
 from byline.store.corpus import Corpus
-from byline.store.predictions import save_predictions
+from byline.store.predictions import load_prediction_rows, save_predictions
+
+if TYPE_CHECKING:
+    from byline.tasks.dask_split import DaskOptions
 
 
 class UnknownName(BylineError):
@@ -137,7 +142,25 @@ def summaries_json(slug: str, name: str, persons: list[PersonSummary]) -> str:
 
 
 _WORKER_ENGINE: Engine | None = None
+# (mention_id, slug, person, confidence): a stored prediction
 Row = tuple[str, str, str, float]
+
+
+def block_rows(engine: Engine, slug: str) -> list[Row]:
+    """Split one block; its stored-prediction rows, in the block's mention order."""
+    res = engine.split_block(slug)
+    return [
+        (m.mention_id, slug, key, float(conf))
+        for m, key, conf in zip(res.mentions, res.keys, res.confidence, strict=True)
+    ]
+
+
+def prediction_line(row: Row) -> str:
+    """One line of the prediction contract (JSON, newline included)."""
+    mention_id, _slug, key, conf = row
+    return (
+        json.dumps({"mention_id": mention_id, "person": key, "confidence": round(conf, 4)}) + "\n"
+    )
 
 
 def _init_worker() -> None:
@@ -148,19 +171,7 @@ def _init_worker() -> None:
 
 def _split_chunk(slugs: list[str]) -> list[tuple[str, list[Row]]]:
     assert _WORKER_ENGINE is not None
-    out = []
-    for slug in slugs:
-        res = _WORKER_ENGINE.split_block(slug)
-        out.append(
-            (
-                slug,
-                [
-                    (m.mention_id, slug, key, float(conf))
-                    for m, key, conf in zip(res.mentions, res.keys, res.confidence, strict=True)
-                ],
-            )
-        )
-    return out
+    return [(slug, block_rows(_WORKER_ENGINE, slug)) for slug in slugs]
 
 
 def _split_sequential(engine: Engine, slugs: list[str]) -> Iterator[tuple[str, list[Row]]]:
@@ -189,19 +200,39 @@ def _split_parallel(
         _WORKER_ENGINE = None
 
 
+def _split_local(engine: Engine, slugs: list[str], workers: int) -> Iterator[tuple[str, list[Row]]]:
+    """The blocks' rows in the order of ``slugs``: in forked workers, or in this process."""
+    if workers > 1 and len(slugs) > 1 and "fork" in mp.get_all_start_methods():
+        return _split_parallel(engine, slugs, workers)
+    return _split_sequential(engine, slugs)
+
+
+def _model_version(engine: Engine) -> str:
+    return engine.model.version if engine.model else ""
+
+
 def split_all(
     engine: Engine,
     out: Path,
     progress: Callable[[str, int, int], None] | None = None,
     workers: int | None = None,
-) -> dict[str, float]:
+    dask: DaskOptions | None = None,
+) -> dict[str, Any]:
     """Split every block and write one JSON line per mention (the prediction contract).
 
     ``workers`` processes split the blocks (default: one per CPU core; 1 = in this
-    process). Written to a temporary file and renamed at the end: an interrupted run
-    leaves no half-written prediction file behind.
+    process); with ``dask``, the workers of a Dask cluster do (see
+    :func:`byline.tasks.dask_split.split_on_dask`, same file and store rows). Written to a
+    temporary file and renamed at the end: an interrupted run leaves no half-written
+    prediction file behind. The store's predictions are replaced by this run's, and the
+    names an ingest recorded as changed (:mod:`byline.store.changed`) are cleared.
     """
+    if dask is not None:
+        from byline.tasks.dask_split import split_on_dask
+
+        return split_on_dask(engine, out, dask, progress=progress)
     slugs = sorted(engine.corpus.blocks)
+    pending = changed_names(engine.store) if engine.store is not None else None
     workers = workers or os.cpu_count() or 1
     t0 = time.perf_counter()
     engine.prepare(slugs, progress=lambda d, n: progress and progress("embed", d, n))
@@ -210,29 +241,19 @@ def split_all(
     out.parent.mkdir(parents=True, exist_ok=True)
     persons = mentions = 0
     rows: list[Row] = []
-    results = (
-        _split_parallel(engine, slugs, workers)
-        if workers > 1 and "fork" in mp.get_all_start_methods()
-        else _split_sequential(engine, slugs)
-    )
     with open(tmp, "w", encoding="utf-8") as fh:
-        for i, (_slug, block_rows) in enumerate(results):
-            for mention_id, _s, key, conf in block_rows:
-                fh.write(
-                    json.dumps(
-                        {"mention_id": mention_id, "person": key, "confidence": round(conf, 4)}
-                    )
-                    + "\n"
-                )
-            rows.extend(block_rows)
-            persons += len({r[2] for r in block_rows})
-            mentions += len(block_rows)
+        for i, (_slug, block) in enumerate(_split_local(engine, slugs, workers)):
+            fh.writelines(prediction_line(r) for r in block)
+            rows.extend(block)
+            persons += len({r[2] for r in block})
+            mentions += len(block)
             if progress:
                 progress("split", i + 1, len(slugs))
     tmp.replace(out)
     if engine.store is not None:
-        version = engine.model.version if engine.model else ""
-        save_predictions(engine.store, rows, version)
+        save_predictions(engine.store, rows, _model_version(engine))
+        if pending:
+            settle_changed(engine, pending, slugs)
     return {
         "names": len(slugs),
         "persons": persons,
@@ -241,3 +262,89 @@ def split_all(
         "embed_seconds": round(t1 - t0, 1),
         "cluster_seconds": round(time.perf_counter() - t1, 1),
     }
+
+
+def settle_changed(engine: Engine, pending: ChangedNames, split: Iterable[str]) -> int:
+    """Clear the pending changed names this run caught up with: those it split, and those
+    with no mention left (their predictions are gone)."""
+    assert engine.store is not None
+    done = set(split)
+    caught = [s for s in pending.slugs if s in done or s not in engine.corpus.blocks]
+    return clear_changed(engine.store, caught, pending.seq)
+
+
+def split_changed(
+    engine: Engine,
+    progress: Callable[[str, int, int], None] | None = None,
+    workers: int | None = None,
+    out: Path | None = None,
+) -> dict[str, Any]:
+    """Split again only the names ``byline ingest`` recorded as changed since the last split.
+
+    Their stored predictions are replaced (a name with no mention left loses them); every
+    other name's stay as they are, and so do the keys of the persons of changed names, as
+    far as their mentions still vote for them (:func:`byline.engine.keys.assign_keys`). The
+    record is cleared for the names split. With ``out``, the whole library's stored
+    predictions are written there, in ``split --all``'s order.
+    """
+    if engine.store is None:
+        raise BylineError("split --changed needs a store (the names an ingest changed)")
+    pending = changed_names(engine.store)
+    present = [s for s in pending.slugs if s in engine.corpus.blocks]
+    gone = [s for s in pending.slugs if s not in engine.corpus.blocks]
+    workers = workers or os.cpu_count() or 1
+    t0 = time.perf_counter()
+    engine.prepare(present, progress=lambda d, n: progress and progress("embed", d, n))
+    t1 = time.perf_counter()
+    rows: list[Row] = []
+    persons = 0
+    for i, (_slug, block) in enumerate(_split_local(engine, present, workers)):
+        rows.extend(block)
+        persons += len({r[2] for r in block})
+        if progress:
+            progress("split", i + 1, len(present))
+    t2 = time.perf_counter()
+    if pending:
+        save_predictions(engine.store, rows, _model_version(engine), slugs=pending.slugs)
+        settle_changed(engine, pending, present)
+    moved = sum(1 for m, _s, key, _c in rows if engine.previous.get(m) not in (None, key))
+    new = sum(1 for m, *_ in rows if m not in engine.previous)
+    if out is not None:
+        write_stored(engine, out)
+    return {
+        "names": len(present),
+        "names_gone": len(gone),
+        "persons": persons,
+        "mentions": len(rows),
+        "mentions_new": new,
+        "mentions_moved": moved,
+        "workers": workers,
+        "embed_seconds": round(t1 - t0, 1),
+        "cluster_seconds": round(t2 - t1, 1),
+    }
+
+
+def write_stored(engine: Engine, out: Path) -> int:
+    """Write the store's predictions of every mention as the prediction file, in
+    ``split --all``'s order (names sorted, mentions as the corpus orders them); a mention
+    without a stored prediction is an error (run ``split --all``)."""
+    assert engine.store is not None
+    stored = load_prediction_rows(engine.store)
+    tmp = out.with_name(out.name + ".part")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    n = 0
+    with open(tmp, "w", encoding="utf-8") as fh:
+        for slug in sorted(engine.corpus.blocks):
+            for m in engine.corpus.blocks[slug]:
+                if m.mention_id not in stored:
+                    fh.close()
+                    tmp.unlink()
+                    raise BylineError(
+                        f"{m.mention_id} ({slug}) has no stored prediction; run "
+                        "`byline split --all` to write the prediction file"
+                    )
+                key, conf = stored[m.mention_id]
+                fh.write(prediction_line((m.mention_id, slug, key, conf)))
+                n += 1
+    tmp.replace(out)
+    return n

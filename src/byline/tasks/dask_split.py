@@ -1,0 +1,363 @@
+"""`byline split --all --dask ADDRESS`: the blocks split on a Dask distributed cluster.
+
+Names are independent, so the run is plain data parallelism over batches of names:
+
+- The driver (this process) loads the library, embeds every paper of a name with 2+
+  mentions in one batch (reading the store's cache, writing what it computes) and ships
+  what every block needs once per worker: the corpus, the library statistics, the pairwise
+  model, the maintainers' decisions and the last predictions
+  (``client.scatter(..., broadcast=True)``). The SQLAlchemy engine does not pickle: each
+  worker opens the store itself, by the ``--db`` URL, once per process.
+- A task is a batch of names (400 by default) with the title vectors of its papers, so each
+  vector crosses the network once, and a worker holds only those of the batch it splits;
+  it never embeds (no torch model on the workers) and never writes to the store.
+- The driver stores each batch's predictions the moment the batch arrives (one transaction
+  per batch), so a lost worker or driver loses no result already stored, and writes the
+  prediction file in ``split --all``'s order. A batch that fails is tried again
+  (``retries``); one that still fails is reported with its names and error, after every
+  other batch has been stored.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from sqlalchemy.engine import make_url
+
+import byline
+from byline.engine import Engine
+from byline.errors import BylineError
+from byline.features.stats import LibraryStats
+from byline.model import PairwiseModel
+from byline.store import Store, connect
+from byline.store.changed import changed_names
+from byline.store.corpus import Corpus
+from byline.store.decisions import DecidedState
+from byline.store.predictions import predicted_slugs, save_predictions
+from byline.tasks.split import Row, block_rows, prediction_line, settle_changed
+
+if TYPE_CHECKING:
+    from distributed import Client
+
+LOCAL = "local"
+
+
+@dataclass
+class DaskOptions:
+    """Where and how ``split --all --dask`` runs.
+
+    Attributes:
+        address: ``local`` (a LocalCluster on this machine) or a scheduler address
+            (``tcp://host:8786``).
+        workers: worker processes of a local cluster (default: one per CPU core); a
+            scheduler's cluster has its own.
+        batch: names per task.
+        retries: further tries of a failed batch.
+        timeout: seconds to wait for the scheduler and its first worker.
+        processes: local workers are processes (False: threads of this process, for tests).
+    """
+
+    address: str
+    workers: int | None = None
+    batch: int = 400
+    retries: int = 2
+    timeout: float = 20.0
+    processes: bool = True
+
+
+@dataclass
+class SharedState:
+    """What every block needs, shipped to each worker once."""
+
+    corpus: Corpus
+    model: PairwiseModel | None
+    stats: LibraryStats
+    decisions: DecidedState | None
+    previous: dict[str, str]
+    use_embeddings: bool
+    db_url: str
+
+
+def _first_line(exc: BaseException) -> str:
+    text = (str(exc).strip().splitlines() or [""])[0]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def store_url(store: Store) -> str:
+    """The store's URL as a worker must use it: password kept, a relative SQLite path made
+    absolute (a local worker may start elsewhere)."""
+    url = store.url
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        url = url.set(database=str(Path(url.database).resolve()))
+    return url.render_as_string(hide_password=False)
+
+
+# --------------------------------------------------------------------------- on a worker
+
+_STORES: dict[str, Store] = {}
+_STORES_LOCK = threading.Lock()
+
+
+def _worker_store(url: str) -> Store:
+    """The store, opened once per worker process (its connections pooled, thread-safe)."""
+    with _STORES_LOCK:
+        store = _STORES.get(url)
+        if store is None:
+            store = _STORES[url] = connect(url, create=False)
+        return store
+
+
+def check_worker(url: str, version: str) -> str | None:
+    """Run on every worker before the split: None, or why this worker cannot split."""
+    if byline.__version__ != version:
+        return f"it runs byline {byline.__version__}, the driver {version}"
+    try:
+        _worker_store(url)
+    except Exception as exc:  # reported, one line per worker
+        return f"cannot open the store: {_first_line(exc)}"
+    return None
+
+
+def split_batch(
+    state: SharedState, slugs: list[str], paper_ids: list[str], vectors: np.ndarray
+) -> list[tuple[str, list[Row]]]:
+    """Split a batch of names on a worker; per name its stored-prediction rows.
+
+    ``vectors`` are the title embeddings of ``paper_ids`` (rows in that order), computed by
+    the driver: the engine finds every paper it needs among them.
+    """
+    engine = Engine(
+        state.corpus,
+        state.model,
+        _worker_store(state.db_url),
+        stats=state.stats,
+        use_embeddings=state.use_embeddings,
+        decisions=state.decisions,
+        previous=state.previous,
+    )
+    engine.vectors.update(zip(paper_ids, vectors, strict=True))
+    return [(slug, block_rows(engine, slug)) for slug in slugs]
+
+
+# --------------------------------------------------------------------------- the driver
+
+
+@contextmanager
+def dask_client(opts: DaskOptions) -> Iterator[Client]:
+    """A client of the cluster ``opts.address`` names, with at least one worker; a
+    LocalCluster started (and shut down) here for ``local``."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:  # pragma: no cover (a dependency)
+        raise BylineError(
+            "--dask needs the distributed package: pip install 'distributed>=2026.8,<2027'"
+        ) from None
+    if opts.address == LOCAL:
+        n = opts.workers or os.cpu_count() or 1
+        with (
+            LocalCluster(
+                n_workers=n,
+                threads_per_worker=1,
+                processes=opts.processes,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            yield client
+        return
+    if opts.workers is not None:
+        raise BylineError(
+            f"--workers is for --dask local; the cluster at {opts.address} has its own workers"
+        )
+    try:
+        client = Client(opts.address, timeout=opts.timeout)
+    except (OSError, TimeoutError, ValueError) as exc:
+        raise BylineError(
+            f"cannot reach the Dask scheduler at {opts.address} ({_first_line(exc)}); start "
+            f"one (`dask scheduler`, then `dask worker {opts.address}` on each machine), or "
+            "use --dask local"
+        ) from None
+    with client:
+        try:
+            client.wait_for_workers(1, timeout=opts.timeout)
+        except TimeoutError:
+            raise BylineError(
+                f"the Dask scheduler at {opts.address} has no workers after "
+                f"{opts.timeout:.0f}s; start some with `dask worker {opts.address}`"
+            ) from None
+        yield client
+
+
+def _preflight(client: Client, url: str) -> int:
+    """Every worker runs this byline and opens the store; returns how many workers."""
+    answers = client.run(check_worker, url, byline.__version__)
+    bad = {w: why for w, why in answers.items() if why}
+    if bad:
+        worker, why = sorted(bad.items())[0]
+        where = make_url(url).render_as_string(hide_password=True)
+        raise BylineError(
+            f"{len(bad)} of {len(answers)} Dask workers cannot split (worker {worker}: {why}); "
+            f"every worker needs this byline installed and the store {where} within reach "
+            "(workers on other machines: a PostgreSQL store, --db postgresql+psycopg://...)"
+        )
+    return len(answers)
+
+
+def _batch_vectors(engine: Engine, slugs: list[str]) -> tuple[list[str], np.ndarray]:
+    """The title vectors a batch's blocks read (those of names with 2+ mentions)."""
+    ids = sorted(
+        {
+            m.paper_id
+            for s in slugs
+            if len(engine.corpus.blocks[s]) > 1
+            for m in engine.corpus.blocks[s]
+            if m.paper_id in engine.vectors
+        }
+    )
+    if not ids:
+        return [], np.zeros((0, 0), dtype=np.float32)
+    return ids, np.stack([engine.vectors[p] for p in ids])
+
+
+def split_on_dask(
+    engine: Engine,
+    out: Path,
+    opts: DaskOptions,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> dict[str, Any]:
+    """``split --all`` on a Dask cluster: the same prediction file and store rows as the
+    local run, each batch's predictions stored as it arrives (see the module's doc)."""
+    if engine.store is None:
+        raise BylineError("split --dask needs a store (the workers open it by its URL)")
+    store = engine.store
+    slugs = sorted(engine.corpus.blocks)
+    batches = [slugs[i : i + opts.batch] for i in range(0, len(slugs), opts.batch)]
+    pending = changed_names(store)
+    version = engine.model.version if engine.model else ""
+    url = store_url(store)
+    t0 = time.perf_counter()
+    with dask_client(opts) as client:
+        n_workers = _preflight(client, url)
+        engine.prepare(slugs, progress=lambda d, n: progress and progress("embed", d, n))
+        t1 = time.perf_counter()
+        state = SharedState(
+            corpus=engine.corpus,
+            model=engine.model,
+            stats=engine.stats,
+            decisions=engine.decisions,
+            previous=dict(engine.previous),
+            use_embeddings=engine.use_embeddings,
+            db_url=url,
+        )
+        shared = client.scatter(state, broadcast=True, hash=False)
+        t2 = time.perf_counter()
+        result = _run_batches(client, engine, shared, batches, out, store, version, opts,
+                              n_workers, progress)  # fmt: skip
+    failed = result["failed"]
+    if failed:
+        first_i, first_err = failed[0]
+        names = batches[first_i]
+        raise BylineError(
+            f"{len(failed)} of {len(batches)} batches failed after {opts.retries + 1} tries "
+            f"(first: names {names[0]} .. {names[-1]}: {first_err}); the other batches' "
+            "predictions are stored, no prediction file was written; fix the cause and run "
+            "`byline split --all` again"
+        )
+    gone = predicted_slugs(store) - set(slugs)
+    if gone:
+        save_predictions(store, [], version, slugs=gone)
+    if pending:
+        settle_changed(engine, pending, slugs)
+    return {
+        "names": len(slugs),
+        "persons": result["persons"],
+        "mentions": result["mentions"],
+        "workers": n_workers,
+        "dask": opts.address,
+        "batches": len(batches),
+        "embed_seconds": round(t1 - t0, 1),
+        "ship_seconds": round(t2 - t1, 1),
+        "cluster_seconds": round(time.perf_counter() - t2, 1),
+    }
+
+
+def _run_batches(
+    client: Client,
+    engine: Engine,
+    shared: Any,
+    batches: list[list[str]],
+    out: Path,
+    store: Store,
+    version: str,
+    opts: DaskOptions,
+    n_workers: int,
+    progress: Callable[[str, int, int], None] | None,
+) -> dict[str, Any]:
+    """Submit the batches (a bounded number in flight), store each as it arrives, write
+    the prediction file in order; the failed batches' indices and errors."""
+    from distributed import as_completed
+
+    total = sum(len(b) for b in batches)
+    window = max(4, 3 * n_workers)
+    tmp = out.with_name(out.name + ".part")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    arrived: dict[int, list[tuple[str, list[Row]]]] = {}
+    failed: list[tuple[int, str]] = []
+    written = names_done = persons = mentions = 0
+    index: dict[str, int] = {}
+
+    def submit(i: int) -> Any:
+        ids, vecs = _batch_vectors(engine, batches[i])
+        fut = client.submit(
+            split_batch, shared, batches[i], ids, vecs,
+            retries=opts.retries, pure=False, key=f"byline-split-{i}-{os.urandom(4).hex()}",
+        )  # fmt: skip
+        index[fut.key] = i
+        return fut
+
+    nxt = min(window, len(batches))
+    queue = as_completed([submit(i) for i in range(nxt)], with_results=False)
+    with open(tmp, "w", encoding="utf-8") as fh:
+        for fut in queue:
+            i = index.pop(fut.key)
+            if nxt < len(batches):
+                queue.add(submit(nxt))
+                nxt += 1
+            if fut.status != "finished":
+                try:
+                    err = _first_line(fut.exception())
+                except BaseException as exc:  # cancelled: the scheduler lost it
+                    err = _first_line(exc)
+                failed.append((i, err))
+                fut.release()
+                continue
+            done = fut.result()
+            fut.release()
+            rows = [r for _slug, block in done for r in block]
+            save_predictions(store, rows, version, slugs=batches[i])
+            arrived[i] = done
+            names_done += len(batches[i])
+            if progress:
+                progress("split", names_done, total)
+            while written in arrived:  # the file in split --all's order
+                for _slug, block in arrived.pop(written):
+                    fh.writelines(prediction_line(r) for r in block)
+                    persons += len({r[2] for r in block})
+                    mentions += len(block)
+                written += 1
+    if failed:
+        tmp.unlink()
+        failed.sort()
+    else:
+        tmp.replace(out)
+    return {"failed": failed, "persons": persons, "mentions": mentions}
