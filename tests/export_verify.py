@@ -4,11 +4,12 @@ Run with the library of the layout on PYTHONPATH (the three versions cannot shar
 
     PYTHONPATH=.venv-acl/0.5 python tests/export_verify.py DATA_DIR OUT.json
 
-Writes {"version", "build_error", "owners": {label: person id or "!<Error>"}} where label is
-"<paper id>#<author position>" for authors and "<item id>/editor#<n>" for editors. The index
-is first built as the library builds it (``people.load()``); if that raises (the Nov 2025
-snapshot has ambiguous names whose ids are withheld), it is built again name by name with the
-library's own resolution, recording the error of each name that fails.
+Writes {"version", "build_error", "owners": {label: person id or "!<Error>"}, "persons": {id:
+{"orcid", "degree", "comment"}}} where label is "<paper id>#<author position>" for authors and
+"<item id>/editor#<n>" for editors. The index is first built as the library builds it
+(``people.load()``); if that raises (the Nov 2025 snapshot has ambiguous names whose ids are
+withheld), it is built again name by name with the library's own resolution, recording the
+error of each name that fails.
 """
 
 from __future__ import annotations
@@ -68,8 +69,15 @@ def main(datadir: str, out: str) -> None:
                 eds = paper.editors if old else paper._editors
                 for i, ns in enumerate(eds or []):
                     owners[f"{paper.full_id}/editor#{i}"] = resolve(ns)
+    # the registry's fields as the library reads them (0.5.x reads no ORCID iD or degree)
+    persons = {
+        pid: {k: getattr(p, k, None) for k in ("orcid", "degree", "comment")}
+        for pid, p in index.data.items()  # as built above (items() would build it again)
+    }
     with open(out, "w", encoding="utf-8") as fh:
-        json.dump({"version": v, "build_error": build_error, "owners": owners}, fh)
+        json.dump(
+            {"version": v, "build_error": build_error, "owners": owners, "persons": persons}, fh
+        )
 
 
 if __name__ == "__main__":

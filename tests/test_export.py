@@ -15,7 +15,14 @@ import pytest
 import yaml
 
 from byline.errors import BylineError
-from byline.export import ChangeSet, NewPerson, build_export, unified_patch, write_copy
+from byline.export import (
+    ChangeSet,
+    NewPerson,
+    PersonUpdate,
+    build_export,
+    unified_patch,
+    write_copy,
+)
 from byline.export.ids import institution_suffix, new_person_id
 from byline.export.resolve import AMBIGUOUS, Registry
 from byline.export.xml_ids import only_ids_differ, scan
@@ -261,6 +268,77 @@ def test_2026_layouts_registry_edits(layout: str, tmp_path: Path) -> None:
     assert '<author id="tobias-lindqvist-stockholm">' in nlp
     acl = result.files["xml/2026.acl.xml"][1].decode()
     assert "<author><first>Morag E.</first><last>Kilbride</last></author>" in acl
+
+
+ORCID_M, ORCID_T = "0000-0002-1825-0097", "0000-0001-8342-771X"  # valid checksums
+
+
+@pytest.mark.parametrize("layout", list(LIBRARY))
+def test_existing_entries_get_the_orcid_and_degree_they_lack(layout: str, tmp_path: Path) -> None:
+    """Two entries without ORCID iD get one (and a degree institution where they have none):
+    only the added lines differ, and the official library reads the entries back."""
+    src = _copy(layout, tmp_path)
+    changes = ChangeSet(
+        updates={
+            "morag-kilbride": PersonUpdate("morag-kilbride", ORCID_M, "University of Glasgow"),
+            "jiarui-fenwick-tsinghua": PersonUpdate(
+                "jiarui-fenwick-tsinghua", ORCID_T, "Tsinghua University"
+            ),
+        }
+    )
+    result = build_export(changes, src)
+    rel = LAYOUTS[layout][0]
+    assert list(result.files) == [rel] and result.ids_edited == 0
+    old, new = (x.decode() for x in result.files[rel])
+    # byte-minimal: every old line kept, in order (JSON may add a comma); only new lines
+    diff = [d for d in difflib.ndiff(old.splitlines(), new.splitlines()) if d[:1] in "+-"]
+    removed = [d[2:] for d in diff if d.startswith("- ")]
+    added = [d[2:] for d in diff if d.startswith("+ ")]
+    assert [r + "," for r in removed] == [a for a in added if a.rstrip(",") in removed]
+    new_lines = [a for a in added if a.rstrip(",") not in removed]
+    assert len(new_lines) == (3 if layout == "2025-11" else 4), new_lines
+    assert all(ORCID_M in a or ORCID_T in a or "degree" in a for a in new_lines)
+    persons = {p.person_id: p for p in LAYOUTS[layout][1](new.encode(), rel)}
+    assert (persons["morag-kilbride"].orcid, persons["morag-kilbride"].degree) == (
+        ORCID_M,
+        "University of Glasgow",
+    )
+    assert persons["jiarui-fenwick-tsinghua"].orcid == ORCID_T
+    # the Nov 2025 entry has an institution already: no degree added
+    assert persons["jiarui-fenwick-tsinghua"].degree == "Tsinghua University"
+    summary = {p["id"]: p for p in result.summary()["persons"]}
+    assert summary["morag-kilbride"]["fields_set"] == ["orcid", "degree"]
+    dest = write_copy(result, tmp_path / "out")
+    before = _library(layout, src / "data", tmp_path)
+    after = _library(layout, dest, tmp_path)
+    # (the Nov 2025 fixture's ambiguous Jiarui Fenwick fails the build before and after)
+    assert after["build_error"] == before["build_error"]
+    assert after["build_error"] is None or layout == "2025-11", after["build_error"]
+    assert after["owners"] == before["owners"]  # nobody moves
+    if layout != "2025-11":  # 0.5.x reads no ORCID iD or degree
+        got = after["persons"]["morag-kilbride"]
+        assert (got["orcid"], got["degree"]) == (ORCID_M, "University of Glasgow")
+        got = after["persons"]["jiarui-fenwick-tsinghua"]
+        assert (got["orcid"], got["degree"]) == (ORCID_T, "Tsinghua University")
+        assert after["persons"]["tobias-lindqvist"] == before["persons"]["tobias-lindqvist"]
+
+
+@pytest.mark.parametrize("layout", list(LIBRARY))
+def test_an_orcid_is_never_overwritten(layout: str, tmp_path: Path) -> None:
+    src = _copy(layout, tmp_path)
+
+    def update(pid: str, orcid: str) -> ChangeSet:
+        return ChangeSet(updates={pid: PersonUpdate(pid, orcid)})
+
+    theirs = "0000-0003-1415-9269"  # jiarui-fenwick-edinburgh's
+    with pytest.raises(BylineError, match="edinburgh already has the ORCID iD .*never overwr"):
+        build_export(update("jiarui-fenwick-edinburgh", ORCID_M), src)
+    with pytest.raises(BylineError, match="already belongs to jiarui-fenwick-edinburgh"):
+        build_export(update("morag-kilbride", theirs), src)
+    with pytest.raises(BylineError, match="only added to an existing entry"):
+        build_export(update("nobody-known", ORCID_M), src)
+    # the same ORCID iD again is no change
+    assert build_export(update("jiarui-fenwick-edinburgh", theirs), src).files == {}
 
 
 def test_people_json_adds_name_in_collapsed_style(tmp_path: Path) -> None:

@@ -102,6 +102,11 @@ def out2026(lib2026: tuple[Path, str]) -> dict[str, dict[str, Any]]:
 
 
 def _owners(layout: str, data: Path, tmp_path: Path) -> dict[str, str]:
+    return _official(layout, data, tmp_path)["owners"]
+
+
+def _official(layout: str, data: Path, tmp_path: Path) -> dict[str, Any]:
+    """What the official library of ``layout`` reads from ``data``: owners and persons."""
     target = ROOT / ".venv-acl" / LIBRARY[layout]
     if not (target / "acl_anthology").is_dir():
         pytest.skip(f"acl-anthology for {layout} not installed in {target} (bash .ci/run)")
@@ -116,7 +121,7 @@ def _owners(layout: str, data: Path, tmp_path: Path) -> dict[str, str]:
     assert proc.returncode == 0, proc.stderr[-2000:]
     doc = json.loads(out.read_text())
     assert doc["build_error"] is None or layout == "2025-11", doc["build_error"]
-    return doc["owners"]
+    return doc
 
 
 def _apply(data: Path, patch: Path, tmp_path: Path) -> Path:
@@ -264,8 +269,9 @@ def test_split(out2025: dict[str, dict[str, Any]]) -> None:
     d = out2025["fenwick-split"]
     assert d["kind"] == "split" and d["person"] == "jiarui-fenwick-tsinghua"
     assert d["papers"] == FENWICK_B and d["others"] == FENWICK_A
-    assert d["needs_review"]  # the registry entry has no ORCID iD yet
-    assert "without an ORCID iD" in d["reply"] and "1 more persons" in d["reply"]
+    # the registry entry has no ORCID iD yet: the patch adds it (its degree it has)
+    assert "whose entry gets ORCID iD 0000-0001-8342-771X;" in d["reply"]
+    assert "1 more persons" in d["reply"]
 
 
 def test_merge(out2025: dict[str, dict[str, Any]]) -> None:
@@ -312,6 +318,47 @@ def _name(data: Path, paper: str, pos: int) -> str:
             m.mention_id: m.full_name for p in lib.papers for m in p.authors
         }
     return _name.cache.get(f"{paper}#{pos}", "")  # type: ignore[attr-defined]
+
+
+def test_patch_2025_adds_the_orcid_to_an_existing_entry(
+    lib2025: tuple[Path, str], tmp_path: Path
+) -> None:
+    data, db = lib2025
+    patch = tmp_path / "split.patch"
+    (d,) = intake_json(db, REQ / "2025-11" / "fenwick-split.md", extra=("--patch", str(patch)))
+    text = patch.read_text()
+    assert "   id: jiarui-fenwick-tsinghua\n+  orcid: 0000-0001-8342-771X\n" in text
+    assert "degree" not in text  # its entry has an institution already
+    before = _owners("2025-11", data / "data", tmp_path)
+    after = _owners("2025-11", _apply(data, patch, tmp_path), tmp_path)
+    fenwick = {k for k in before if _name(data, *_label(k)) == "Jiarui Fenwick"}
+    for p in d["papers"]:
+        assert "jiarui-fenwick-tsinghua" in {after[k] for k in fenwick if k.startswith(p + "#")}
+    assert all(after[k] == before[k] for k in set(before) - fenwick)
+
+
+def _label(label: str) -> tuple[str, int]:
+    paper, _, pos = label.partition("#")
+    return paper, int(pos) if pos.isdigit() else -1
+
+
+def test_a_different_orcid_is_a_conflict_never_overwritten(
+    lib2025: tuple[Path, str], tmp_path: Path
+) -> None:
+    text = (REQ / "2025-11" / "fenwick-edinburgh.md").read_text()
+    text = text.replace("/people/j/jiarui-fenwick/", "/people/jiarui-fenwick-edinburgh/")
+    text = text.replace("0000-0003-1415-9269", "0000-0002-7345-6127")
+    req = tmp_path / "other-orcid.md"
+    req.write_text(text)
+    patch = tmp_path / "p.patch"
+    (d,) = intake_json(lib2025[1], req, extra=("--patch", str(patch)))
+    assert d["person"] == "jiarui-fenwick-edinburgh" and d["needs_review"]
+    assert (
+        "conflict: the registry gives jiarui-fenwick-edinburgh the ORCID iD 0000-0003-1415-9269, "
+        "not 0000-0002-7345-6127; the patch keeps 0000-0003-1415-9269" in one_line(d["reply"])
+    )
+    assert "whose entry gets" not in d["reply"]
+    assert "0000-0002-7345-6127" not in (patch.read_text() if patch.exists() else "")
 
 
 # ---------------------------------------------------------------------------- 2026 layout
@@ -379,6 +426,50 @@ def test_patch_2026_verified_by_official_library(layout: str, tmp_path: Path) ->
     for label, owner in before.items():
         assert after[label] == expected.get(label, owner), label
     assert after["2026.emnlp-main.4#1"].endswith("/unverified")
+
+
+@pytest.mark.parametrize("layout", ["2026-json", "2026-yaml"])
+def test_2026_patch_adds_orcid_and_degree_to_an_existing_entry(
+    layout: str, tmp_path: Path
+) -> None:
+    data, db = _lib2026(tmp_path, layout)
+    patch = tmp_path / "verify.patch"
+    (d,) = intake_json(db, REQ / "2026" / "fenwick-verify.md", extra=("--patch", str(patch)))
+    assert d["person"] == "jiarui-fenwick-tsinghua"
+    assert d["papers"] == ["2026.acl-long.2", "2026.acl-long.3"]
+    assert (
+        "whose entry gets ORCID iD 0000-0002-7345-6127 and degree institution Tsinghua "
+        "University;" in one_line(d["reply"])
+    )
+    before = _official(layout, data / "data", tmp_path)
+    after = _official(layout, _apply(data, patch, tmp_path), tmp_path)
+    got = after["persons"]["jiarui-fenwick-tsinghua"]
+    assert (got["orcid"], got["degree"]) == ("0000-0002-7345-6127", "Tsinghua University")
+    assert got["comment"] == before["persons"]["jiarui-fenwick-tsinghua"]["comment"]
+    for label, owner in before["owners"].items():
+        want = "jiarui-fenwick-tsinghua" if label == "2026.acl-long.3#0" else owner
+        assert after["owners"][label] == want, label
+    others = {k: v for k, v in after["persons"].items() if k != "jiarui-fenwick-tsinghua"}
+    assert others == {k: before["persons"][k] for k in others}
+
+
+def test_two_orcids_for_one_person_are_left_out_of_the_patch(
+    lib2026: tuple[Path, str], tmp_path: Path
+) -> None:
+    text = (REQ / "2026" / "fenwick-verify.md").read_text()
+    other = tmp_path / "fenwick-other.md"
+    other.write_text(text.replace("0000-0002-7345-6127", "0000-0001-8342-771X"))
+    patch = tmp_path / "p.patch"
+    res = invoke("intake", str(REQ / "2026" / "fenwick-verify.md"), str(other), "--json",
+                 "--db", lib2026[1], "--patch", str(patch))
+    assert res.exit_code == 1  # nothing is left for the patch
+    assert "no proposal to write into the patch" in one_line(res.stderr)
+    res = invoke("intake", str(REQ / "2026" / "fenwick-verify.md"), str(other), "--json",
+                 "--db", lib2026[1])
+    a, b = json.loads(res.stdout)
+    msg = "jiarui-fenwick-tsinghua is given 2 different ORCID iDs by"
+    assert msg in one_line(a["reply"]) and msg in one_line(b["reply"])
+    assert a["needs_review"] and b["needs_review"]
 
 
 # ---------------------------------------------------------------------------- --record

@@ -6,7 +6,7 @@ entries of the registry, in the layout of the input (``json/people.json``,
 unified diff for a pull request.
 """
 
-from byline.export.changes import ChangeSet, NewPerson, changes_from_decisions
+from byline.export.changes import ChangeSet, NewPerson, PersonUpdate, changes_from_decisions
 from byline.export.patch import unified_patch, write_copy
 from byline.export.plan import ExportResult, build_export
 
@@ -14,6 +14,7 @@ __all__ = [
     "ChangeSet",
     "ExportResult",
     "NewPerson",
+    "PersonUpdate",
     "build_export",
     "changes_from_decisions",
     "unified_patch",

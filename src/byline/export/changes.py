@@ -25,6 +25,17 @@ class NewPerson:
 
 
 @dataclass
+class PersonUpdate:
+    """Fields an EXISTING registry entry lacks and gets (an author-page request that gives
+    the ORCID iD of a person the registry holds without one). Never overwrites: the plan
+    refuses to replace a different value."""
+
+    pid: str
+    orcid: str | None = None
+    degree: str | None = None
+
+
+@dataclass
 class ChangeSet:
     """Decided identities to write into the Anthology's data.
 
@@ -34,16 +45,19 @@ class ChangeSet:
     layout needs it, replaced by the name's catch-all id).
     ``disable_name_matching``: extra persons (existing ids or keys) to set the flag on (2026
     layouts; the export sets it by itself wherever it is needed).
+    ``updates``: existing person id -> the fields its entry lacks and gets
+    (:class:`PersonUpdate`).
     """
 
     assign: dict[str, str] = field(default_factory=dict)
     exclude: dict[str, set[str]] = field(default_factory=dict)
     new_persons: dict[str, NewPerson] = field(default_factory=dict)
     disable_name_matching: set[str] = field(default_factory=set)
+    updates: dict[str, PersonUpdate] = field(default_factory=dict)
 
     @property
     def empty(self) -> bool:
-        return not (self.assign or self.exclude or self.disable_name_matching)
+        return not (self.assign or self.exclude or self.disable_name_matching or self.updates)
 
     @property
     def mention_ids(self) -> set[str]:

@@ -1,7 +1,8 @@
 """``byline intake --patch``: the proposals of a batch of requests as one Anthology change.
 
 The proposals become a :class:`ChangeSet` (the requester's mentions assigned to the proposed
-person, a new person entry with ``orcid`` and ``degree``) and go through the same planner as
+person, a new person entry with ``orcid`` and ``degree``, or the ``orcid`` and ``degree`` an
+existing entry lacks) and go through the same planner as
 ``byline export``: byte-minimal ``id=`` edits, the registry in the data's layout, everyone
 else kept where they were (``disable_name_matching`` in the 2026 layouts where other people
 stay on the name). Proposals the batch check left out (contradictions) are not in it.
@@ -14,7 +15,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from byline.errors import BylineError
-from byline.export.changes import ChangeSet, NewPerson
+from byline.export.changes import ChangeSet, NewPerson, PersonUpdate
 from byline.export.ids import new_person_id
 from byline.export.plan import ExportResult
 from byline.export.run import data_path, export_changes
@@ -65,6 +66,10 @@ def intake_changes(proposals: list[Proposal]) -> ChangeSet:
         for person in persons:
             for mid in person.mention_ids:
                 changes.assign[mid] = person.key
+            if not person.new and (person.add_orcid or person.add_degree):
+                changes.updates[person.key] = PersonUpdate(
+                    person.key, person.add_orcid, person.add_degree
+                )
             if person.new:
                 changes.new_persons[person.key] = NewPerson(
                     key=person.key,

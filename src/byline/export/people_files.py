@@ -12,6 +12,10 @@ the diff is what a maintainer would have written by hand:
 - ``yaml/name_variants.yaml`` (2025-11): new entries appended
   (``- canonical: {first: A, last: B}`` with ``id``, ``orcid``, ``comment``).
 
+In every layout an existing entry may get the ORCID iD and degree institution it lacks
+(``Entry.fields_set``; the JSON and YAML files as keys in their order, ``name_variants.yaml``
+as lines after the entry's ``id``).
+
 Each writer re-reads what it wrote and checks it against the intended registry.
 """
 
@@ -107,6 +111,41 @@ def _entry_value(entry: Entry, key: str) -> Any:
     }[key]
 
 
+def _set_fields(entry: Entry) -> list[tuple[str, Any]]:
+    """(key, value) of the scalar members this export sets on an existing entry, in the
+    layout's key order: the flag, and the fields it filled (ORCID iD, degree)."""
+    out = [(k, getattr(entry, k)) for k in entry.fields_set]
+    if entry.flag_set:
+        out.append(("disable_name_matching", True))
+    return sorted(out, key=lambda kv: _JSON_KEY_ORDER.index(kv[0]))
+
+
+def _json_fields(
+    text: str, entry: Entry, members: list[tuple[str, int, int, int]]
+) -> list[tuple[int, int, str]]:
+    """Edits that set scalar members of an existing entry: a member it has is replaced in
+    place, a missing one inserted before the first member that follows it in key order
+    (else after the last member), on a line of its own."""
+    order = {k: i for i, k in enumerate(_JSON_KEY_ORDER)}
+    by_key = {k: (ks, vs, ve) for k, ks, vs, ve in members}
+    edits = []
+    for key, value in _set_fields(entry):
+        if key in by_key:
+            _, vs, ve = by_key[key]
+            edits.append((vs, ve, _json_str(value)))
+            continue
+        after = [m for m in members if order.get(m[0], len(order)) > order[key]]
+        if after:
+            at = _line_start(text, after[0][1])
+            ind = _indent_at(text, after[0][1])
+            edits.append((at, at, f"{ind}{_json_str(key)}: {_json_str(value)},\n"))
+        else:
+            last = members[-1]
+            ind = _indent_at(text, last[1])
+            edits.append((last[3], last[3], f",\n{ind}{_json_str(key)}: {_json_str(value)}"))
+    return edits
+
+
 def write_people_json(data: bytes, registry: Registry) -> bytes:
     text = data.decode("utf-8")
     root = text.index("{")
@@ -118,10 +157,11 @@ def write_people_json(data: bytes, registry: Registry) -> bytes:
         step = _indent_at(text, top[0][1]) or "  "
     for key, _, vs, _ in top:
         entry = registry.entries.get(key)
-        if entry is None or entry.new or not (entry.added_names or entry.flag_set):
+        if entry is None or entry.new or not entry.edited:
             continue
         members = _json_members(text, vs)
         by_key = {k: (ks, mvs, mve) for k, ks, mvs, mve in members}
+        edits += _json_fields(text, entry, members)
         for name in entry.added_names:
             _, nvs, nve = by_key["names"]
             close = nve - 1  # the closing "]"
@@ -133,20 +173,6 @@ def write_people_json(data: bytes, registry: Registry) -> bytes:
             else:
                 sep = ", "
             edits.append((last_item_end, last_item_end, sep + _json_name(name)))
-        if entry.flag_set:
-            if "disable_name_matching" in by_key:
-                _, fvs, fve = by_key["disable_name_matching"]
-                edits.append((fvs, fve, "true"))
-            else:
-                after = [m for m in members if m[0] in ("orcid", "similar")]
-                if after:
-                    at = _line_start(text, after[0][1])
-                    ind = _indent_at(text, after[0][1])
-                    edits.append((at, at, f'{ind}"disable_name_matching": true,\n'))
-                else:
-                    last = members[-1]
-                    ind = _indent_at(text, last[1])
-                    edits.append((last[3], last[3], f',\n{ind}"disable_name_matching": true'))
     new = sorted((e for e in registry.entries.values() if e.new), key=lambda e: e.pid)
     keys = [k for k, *_ in top]
     is_sorted = keys == sorted(keys)
@@ -218,7 +244,7 @@ def write_people_yaml(data: bytes, registry: Registry) -> bytes:
     edits: list[tuple[int, int, str]] = []
     for key, (start, end) in bounds.items():
         entry = registry.entries.get(key)
-        if entry is None or entry.new or not (entry.added_names or entry.flag_set):
+        if entry is None or entry.new or not entry.edited:
             continue
         block = text[start:end]
         lines = block.splitlines(keepends=True)
@@ -243,21 +269,19 @@ def write_people_yaml(data: bytes, registry: Registry) -> bytes:
             item_prefix = re.match(r"( *)- ", lines[j - 1]).group(1) if j > ni + 1 else ind  # type: ignore[union-attr]
             at = offsets[j] if j < len(lines) else end
             edits.append((at, at, f"{item_prefix}- {_yaml_name(name)}\n"))
-        if entry.flag_set:
-            existing = next((i for i, k in direct if k == "disable_name_matching"), None)
+        # scalar keys (the flag, filled fields): replaced in place, or inserted in sorted
+        # key order (yaml.dump's)
+        for field_key, value in sorted(_set_fields(entry)):
+            line_text = f"{ind}{field_key}: {_yaml_scalar(value)}\n"
+            existing = next((i for i, k in direct if k == field_key), None)
             if existing is not None:
-                line = lines[existing]
                 edits.append(
-                    (
-                        offsets[existing],
-                        offsets[existing] + len(line),
-                        f"{ind}disable_name_matching: true\n",
-                    )
+                    (offsets[existing], offsets[existing] + len(lines[existing]), line_text)
                 )
             else:
-                later = [i for i, k in direct if k > "disable_name_matching"]
+                later = [i for i, k in direct if k > field_key]
                 at = offsets[later[0]] if later else end
-                edits.append((at, at, f"{ind}disable_name_matching: true\n"))
+                edits.append((at, at, line_text))
     keys = [k for k, _ in tops]
     is_sorted = keys == sorted(keys)
     for entry in sorted((e for e in registry.entries.values() if e.new), key=lambda e: e.pid):
@@ -268,10 +292,56 @@ def write_people_yaml(data: bytes, registry: Registry) -> bytes:
     return _apply(text, edits).encode("utf-8")
 
 
+_ITEM = re.compile(r"^- ", re.MULTILINE)
+_ITEM_KEY = re.compile(r"(?:- |  )([A-Za-z_]+):")
+
+
+def _name_variants_fields(text: str, registry: Registry) -> list[tuple[int, int, str]]:
+    """Edits that add the fields an existing entry of ``name_variants.yaml`` lacks (ORCID iD,
+    degree): lines after its ``id`` (else after its ``canonical`` name), in that order. The
+    entry of an id is the first list item read as that id (its ``id``, else its name slug, as
+    the reader says)."""
+    wanted = {pid: e for pid, e in registry.entries.items() if not e.new and e.fields_set}
+    if not wanted:
+        return []
+    path = LAYOUTS[Layout.NAME_VARIANTS][0]
+    persons = LAYOUTS[Layout.NAME_VARIANTS][1](text.encode("utf-8"), path)
+    starts = [m.start() for m in _ITEM.finditer(text)]
+    if len(starts) != len(persons):  # pragma: no cover - an item written as "-" alone
+        raise BylineError(
+            f"{path}: {len(persons)} entries read but {len(starts)} found as '- ' lines; "
+            "add the ORCID iD by hand"
+        )
+    edits: list[tuple[int, int, str]] = []
+    done: set[str] = set()
+    for i, person in enumerate(persons):
+        entry = wanted.get(person.person_id)
+        if entry is None or person.person_id in done:
+            continue
+        done.add(person.person_id)
+        end = starts[i + 1] if i + 1 < len(starts) else len(text)
+        lines = text[starts[i] : end].splitlines(keepends=True)
+        keys = [(j, m.group(1)) for j, line in enumerate(lines) if (m := _ITEM_KEY.match(line))]
+        anchor = next((j for j, k in keys if k == "id"), 0)  # the id line, else canonical
+        following = [j for j, _ in keys if j > anchor]
+        j = following[0] if following else len(lines)
+        at = starts[i] + sum(len(x) for x in lines[:j])
+        if j == len(lines) and lines and not lines[-1].endswith("\n"):
+            edits.append((at, at, "\n"))
+        added = "".join(
+            f"  {k}: {_yaml_scalar(getattr(entry, k))}\n"
+            for k in ("orcid", "degree")
+            if k in entry.fields_set
+        )
+        edits.append((at, at, added))
+    return edits
+
+
 def write_name_variants(data: bytes, registry: Registry) -> bytes:
     text = data.decode("utf-8")
     if text and not text.endswith("\n"):
         text += "\n"
+    text = _apply(text, _name_variants_fields(text, registry))
     blocks = []
     for entry in (e for e in registry.entries.values() if e.new):
         lines = [f"- canonical: {_yaml_name(entry.names[0])}", f"  id: {_yaml_scalar(entry.pid)}"]
@@ -318,7 +388,7 @@ def write_registry(layout: str, data: bytes, registry: Registry) -> bytes:
     except BylineError as exc:  # pragma: no cover - a bug in a writer
         raise BylineError(f"internal error: the edited {path} does not read back ({exc})") from None
     for entry in registry.entries.values():
-        if not (entry.new or entry.added_names or entry.flag_set):
+        if not entry.edited:
             continue
         p = persons.get(entry.pid)
         got = None
@@ -333,6 +403,7 @@ def write_registry(layout: str, data: bytes, registry: Registry) -> bytes:
                 and p.disable_name_matching != entry.disable_name_matching
             )
             or (entry.new and (p.orcid != entry.orcid or p.comment != entry.comment))
+            or (entry.fields_set and (p.orcid != entry.orcid or p.degree != entry.degree))
         ):
             raise BylineError(  # pragma: no cover - a bug in a writer
                 f"internal error: the edited {path} does not hold entry {entry.pid} as intended"

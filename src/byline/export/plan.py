@@ -72,6 +72,7 @@ class PersonChange:
     catch_all: bool = False
     names_added: list[str] = field(default_factory=list)
     disable_name_matching_set: bool = False
+    fields_set: list[str] = field(default_factory=list)  # "orcid", "degree" added to it
     moved_in: list[Move] = field(default_factory=list)
     moved_out: list[Move] = field(default_factory=list)
     kept: int = 0  # undecided mentions given this person's id so they stay with it
@@ -105,6 +106,7 @@ class ExportResult:
                     "catch_all": p.catch_all,
                     "names_added": p.names_added,
                     "disable_name_matching_set": p.disable_name_matching_set,
+                    "fields_set": p.fields_set,
                     "papers_in": [m.as_dict() for m in p.moved_in],
                     "papers_out": [m.as_dict() for m in p.moved_out],
                     "kept_by_id": p.kept,
@@ -198,6 +200,12 @@ class _Planner:
                 f"{self.folder.path}; export against the data the store was ingested from "
                 "(--data), or undo the decision"
             )
+        for pid in sorted(ch.updates):
+            if pid not in reg.entries or reg.entries[pid].catch_all:
+                raise BylineError(
+                    f"{pid!r} is not a person of {self.reg_rel}; an ORCID iD or degree is only "
+                    "added to an existing entry (a new person gets them as a new entry)"
+                )
         for key in set(ch.assign.values()) | ch.disable_name_matching:
             if key not in reg.entries and key not in ch.new_persons:
                 if "/" in key and key in ch.assign.values():
@@ -304,16 +312,39 @@ class _Planner:
             )
             self.key_to_id[key] = pid
             self.touched.add(pid)
+        # fields existing entries lack (an ORCID iD is never overwritten: Registry.fill)
+        for pid, up in sorted(ch.updates.items()):
+            reg.fill(pid, up.orcid, up.degree)
+            if reg.entries[pid].fields_set:
+                self.touched.add(pid)
         # ORCID iDs must stay unique in the registry
         holders: dict[str, str] = {}
+        filled: dict[str, str] = {}
         for e in reg.entries.values():
-            if e.orcid and not e.new:
+            if e.orcid and "orcid" in e.fields_set:
+                if filled.setdefault(e.orcid, e.pid) != e.pid:
+                    raise BylineError(
+                        f"ORCID iD {e.orcid} is added to both {filled[e.orcid]} and {e.pid}; "
+                        "give it to one person only"
+                    )
+            elif e.orcid and not e.new:
                 holders[e.orcid] = e.pid
         for e in reg.entries.values():
+            if e.new and e.orcid and e.orcid in filled:
+                raise BylineError(
+                    f"ORCID iD {e.orcid} of the new person {e.pid} is also added to "
+                    f"{filled[e.orcid]}; give it to one person only"
+                )
             if e.new and e.orcid and e.orcid in holders:
                 raise BylineError(
                     f"ORCID iD {e.orcid} of the new person {e.pid} already belongs to "
                     f"{holders[e.orcid]}; assign those mentions to {holders[e.orcid]} instead"
+                )
+        for orcid, pid in filled.items():
+            if orcid in holders:
+                raise BylineError(
+                    f"ORCID iD {orcid} added to {pid} already belongs to {holders[orcid]}; "
+                    f"an ORCID iD is one person's: check the request"
                 )
 
         def target(key: str) -> str:
@@ -474,7 +505,7 @@ class _Planner:
             check_edit(old, new, rel, edits)
             n_edits += len(edits)
             changed[rel] = (old, new)
-        if any(e.new or e.added_names or e.flag_set for e in reg.entries.values()):
+        if any(e.edited for e in reg.entries.values()):
             new_reg = write_registry(self.layout, self.reg_file.data, reg)
             changed[self.reg_rel] = (self.reg_file.data, new_reg)
         persons: dict[str, PersonChange] = {}
@@ -490,6 +521,7 @@ class _Planner:
                     catch_all=bool(e and e.catch_all),
                     names_added=[" ".join(x for x in n if x) for n in (e.added_names if e else [])],
                     disable_name_matching_set=bool(e and e.flag_set),
+                    fields_set=list(e.fields_set) if e else [],
                 )
             return persons[pid]
 

@@ -17,6 +17,7 @@ from functools import lru_cache
 
 from slugify import slugify
 
+from byline.errors import BylineError
 from byline.sources.anthology import Layout
 from byline.sources.records import Person
 
@@ -55,6 +56,12 @@ class Entry:
     new: bool = False  # written by this export
     added_names: list[NameKey] = field(default_factory=list)
     flag_set: bool = False  # disable_name_matching set by this export
+    fields_set: list[str] = field(default_factory=list)  # "orcid", "degree" filled by it
+
+    @property
+    def edited(self) -> bool:
+        """Whether this export writes the entry (new, or changed)."""
+        return self.new or bool(self.added_names) or self.flag_set or bool(self.fields_set)
 
 
 class Registry:
@@ -115,6 +122,23 @@ class Registry:
         if not entry.disable_name_matching:
             entry.disable_name_matching = True
             entry.flag_set = True
+
+    def fill(self, pid: str, orcid: str | None = None, degree: str | None = None) -> None:
+        """Give ``pid`` the ORCID iD and degree institution its entry lacks; a value it has
+        stays (the same one is no change). A different ORCID iD is refused: an iD is never
+        overwritten."""
+        entry = self.entries[pid]
+        if orcid and entry.orcid and entry.orcid != orcid:
+            raise BylineError(
+                f"{pid} already has the ORCID iD {entry.orcid}, not {orcid}; an ORCID iD is "
+                "never overwritten: check the request and correct the registry by hand"
+            )
+        if orcid and not entry.orcid:
+            entry.orcid = orcid
+            entry.fields_set.append("orcid")
+        if degree and not entry.degree:
+            entry.degree = degree
+            entry.fields_set.append("degree")
 
     def ids_with_slug(self, slug: str) -> set[str]:
         return set(self._by_slug.get(slug, ()))

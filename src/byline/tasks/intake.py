@@ -89,9 +89,12 @@ class ProposedPerson:
         first, last: the name it goes by.
         mention_ids: its mentions.
         new: whether the registry must get a new entry.
-        orcid, degree, comment: the entry's fields (new persons).
+        orcid, degree, comment: the entry's fields (of the new entry, or as the registry has
+            them).
         shared: whether other people keep mentions of its name (id needs a suffix then).
         requester: whether this is the person who asked.
+        add_orcid, add_degree: what an existing entry lacks and the request gives (the
+            patch adds them; a different ORCID iD is never overwritten).
     """
 
     key: str
@@ -105,6 +108,13 @@ class ProposedPerson:
     comment: str | None = None
     shared: bool = False
     requester: bool = False
+    add_orcid: str | None = None
+    add_degree: str | None = None
+
+    @property
+    def given_orcid(self) -> str | None:
+        """The ORCID iD the patch gives this person: a new entry's, or one added."""
+        return self.orcid if self.new else self.add_orcid
 
 
 @dataclass
@@ -425,10 +435,14 @@ def _person(
         by_name = [corpus.persons[pid] for pid in registry_names(corpus, {m.slug for m in ms})]
         if len(by_name) == 1 and not (by_name[0].catch_all or by_name[0].disable_name_matching):
             existing = by_name[0].person_id
+    add_orcid = add_degree = None
     if existing:
         entry = corpus.persons[existing]
         key, pid, new = existing, existing, False
         orcid, degree, comment = entry.orcid, entry.degree, entry.comment
+        if requester and not (orcid and request.orcid and orcid != request.orcid):
+            add_orcid = request.orcid if not orcid else None
+            add_degree = request.institution if not degree else None
     else:
         affs = Counter(m.affiliation for m in ms if m.affiliation)
         degree = request.institution if requester else None
@@ -452,6 +466,8 @@ def _person(
         comment=comment,
         shared=shared,
         requester=requester,
+        add_orcid=add_orcid,
+        add_degree=add_degree,
     )
 
 
@@ -522,12 +538,8 @@ def propose(engine: Engine, request: Request) -> Proposal:
         )
     if me.orcid and request.orcid and me.orcid != request.orcid:
         reasons.append(
-            f"the registry gives {me.pid} the ORCID iD {me.orcid}, not {request.orcid}"
-        )
-    if not me.new and request.orcid and not me.orcid:
-        reasons.append(
-            f"{me.pid} is in the registry without an ORCID iD; add {request.orcid} to its "
-            "entry by hand (the patch only moves papers)"
+            f"conflict: the registry gives {me.pid} the ORCID iD {me.orcid}, not "
+            f"{request.orcid}; the patch keeps {me.orcid} (an ORCID iD is never overwritten)"
         )
     if kind == "name_change" and not me.new:
         reasons.append(
@@ -626,7 +638,14 @@ def write_reply(p: Proposal) -> str:
         extra = ", ".join(f for f in fields if f)
         lines.append(f"- a verified person {who} ({name}){', with ' + extra if extra else ''};")
     else:
-        lines.append(f"- the existing person {who} ({name});")
+        added = [f"ORCID iD {me.add_orcid}" if me.add_orcid else None]
+        added.append(f"degree institution {me.add_degree}" if me.add_degree else None)
+        extra = " and ".join(a for a in added if a)
+        lines.append(
+            f"- the existing person {who} ({name})"
+            + (f", whose entry gets {extra}" if extra else "")
+            + ";"
+        )
     n = len(p.papers)
     lines.append(f"- {n} {'paper' if n == 1 else 'papers'} given to {who}.")
     if p.kind == "split" and len(p.persons) > 1:
@@ -670,30 +689,46 @@ def write_reply(p: Proposal) -> str:
 
 def check_batch(proposals: list[Proposal]) -> list[str]:
     """Contradictions between the proposals of one batch (the same paper given to two
-    different persons); every side is marked ``patched = False`` and ``needs_review``."""
+    different persons, two ORCID iDs given to one person, one ORCID iD to two); every side
+    is marked ``patched = False`` and ``needs_review``."""
     claims: dict[str, dict[str, list[int]]] = {}
     for i, p in enumerate(proposals):
         for person in p.persons:
             for mid in person.mention_ids:
                 claims.setdefault(mid, {}).setdefault(person.key, []).append(i)
+    # ORCID iDs the patch gives (new entries, entries that lack one): one per person, one
+    # person per iD
+    by_person: dict[str, dict[str, list[int]]] = {}
+    by_orcid: dict[str, dict[str, list[int]]] = {}
+    for i, p in enumerate(proposals):
+        for person in p.persons:
+            if person.given_orcid:
+                by_person.setdefault(person.key, {}).setdefault(person.given_orcid, []).append(i)
+                by_orcid.setdefault(person.given_orcid, {}).setdefault(person.key, []).append(i)
     messages: list[str] = []
-    for mid, by_key in sorted(claims.items()):
-        if len(by_key) < 2:
-            continue
-        sides = sorted({i for idx in by_key.values() for i in idx})
+
+    def mark(by: dict[str, list[int]], what: str) -> None:
+        sides = sorted({i for idx in by.values() for i in idx})
         labels = [proposals[i].request.label for i in sides]
-        msg = (
-            f"{paper_of(mid)} is claimed by {', '.join(labels[:-1])} and {labels[-1]}; "
-            "they are left out of the patch"
-        )
+        msg = f"{what} by {', '.join(labels[:-1])} and {labels[-1]}; they are left out of the patch"
         if msg in messages:
-            continue
+            return
         messages.append(msg)
         for i in sides:
             p = proposals[i]
             p.patched = False
             p.needs_review = True
             p.reasons.append(msg)
+
+    for mid, by_key in sorted(claims.items()):
+        if len(by_key) > 1:
+            mark(by_key, f"{paper_of(mid)} is claimed")
+    for key, orcids in sorted(by_person.items()):
+        if len(orcids) > 1:
+            mark(orcids, f"{key} is given {len(orcids)} different ORCID iDs")
+    for orcid, keys in sorted(by_orcid.items()):
+        if len(keys) > 1:
+            mark(keys, f"ORCID iD {orcid} is given to {len(keys)} different persons")
     return messages
 
 
