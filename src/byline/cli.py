@@ -214,7 +214,7 @@ def split(
         engine = _engine(db, model)
         load_seconds = round(time.perf_counter() - t_load, 1)
         if all_ or changed:
-            target = out_path or Path("preds.jsonl") if all_ else out_path
+            target = (out_path or Path("preds.jsonl")) if all_ else out_path
             t = time.perf_counter()
             with _progress(not as_json) as cb:
                 if all_:
@@ -638,7 +638,17 @@ def intake(
     record_: Annotated[
         bool, typer.Option("--record", help="Store the proposals as decisions")
     ] = False,
-    actor: Annotated[str, typer.Option(help="Who decides (recorded with --record)")] = "intake",
+    queue: Annotated[
+        bool,
+        typer.Option(
+            "--queue",
+            help="Store the proposals as pending requests for the review page, where a "
+            "maintainer accepts or edits each (no decision is recorded here)",
+        ),
+    ] = False,
+    actor: Annotated[
+        str, typer.Option(help="Who decides (recorded with --record) or queues (--queue)")
+    ] = "intake",
     db: DbOpt = None,
     model: ModelOpt = None,
 ) -> None:
@@ -648,8 +658,14 @@ def intake(
     from byline.sources.requests import RequestError, read_requests
     from byline.tasks.intake import Proposal, propose_batch, write_reply
 
+    if record_ and queue:
+        console.print(
+            "[red]error:[/red] --record stores the proposals as decisions, --queue as pending "
+            "requests for the review page; give one of them"
+        )
+        raise typer.Exit(2)
     items: list = []  # type: ignore[type-arg]
-    written = recorded = None
+    written = recorded = queued = None
     try:
         parsed = read_requests(requests)
         if any(not isinstance(r, RequestError) for r in parsed):
@@ -672,6 +688,10 @@ def intake(
                 from byline.tasks.intake import record_proposals
 
                 recorded = record_proposals(engine, proposals, actor=actor)
+            if queue:
+                from byline.tasks.intake import queue_proposals
+
+                queued = queue_proposals(engine, proposals, actor=actor)
     except BylineError as exc:
         _fail(exc)
     errors: list[RequestError | str] = [e for e in items if isinstance(e, RequestError)]
@@ -706,6 +726,13 @@ def intake(
         done = sum(bool(r.decisions) for r in recorded)
         console.print(
             f"{n} decisions recorded for {done} of {len(recorded)} requests", highlight=False
+        )
+    if queued is not None:
+        ids = ", ".join(f"#{q.id}" for q in queued)
+        console.print(
+            f"{len(queued)} requests queued for the review page ({ids}); `byline serve` shows "
+            "them on their names' pages",
+            highlight=False,
         )
     if errors:
         raise typer.Exit(1)

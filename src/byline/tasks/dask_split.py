@@ -73,6 +73,15 @@ class DaskOptions:
     timeout: float = 20.0
     processes: bool = True
 
+    def __post_init__(self) -> None:
+        if not self.address:
+            raise BylineError("--dask takes a scheduler address (tcp://host:8786) or 'local'")
+        if self.address != LOCAL and self.workers is not None:
+            raise BylineError(
+                f"--workers is for --dask local; the cluster at {self.address} has its own "
+                "workers"
+            )
+
 
 @dataclass
 class SharedState:
@@ -175,10 +184,6 @@ def dask_client(opts: DaskOptions) -> Iterator[Client]:
         ):
             yield client
         return
-    if opts.workers is not None:
-        raise BylineError(
-            f"--workers is for --dask local; the cluster at {opts.address} has its own workers"
-        )
     try:
         client = Client(opts.address, timeout=opts.timeout)
     except (OSError, TimeoutError, ValueError) as exc:
