@@ -237,7 +237,7 @@ def test_a_failing_migration_leaves_the_store_as_it_was(old_store: Path, tmp_pat
 
 def test_baseline_is_the_first_revision() -> None:
     assert BASELINE == "0001"
-    assert head_version() == "0002"  # bump this with every schema change
+    assert head_version() == "0003"  # bump this with every schema change
 
 
 def test_a_0_1_0_store_has_no_changed_names_pending(old_store: Path) -> None:
@@ -246,6 +246,15 @@ def test_a_0_1_0_store_has_no_changed_names_pending(old_store: Path) -> None:
     store = connect(f"sqlite:///{old_store}")
     assert changed_names(store) == ChangedNames([], 0)
     assert set(EXPECTED["counts"]) < set(inspect(store).get_table_names())
+
+
+def test_a_0_1_0_store_gets_an_empty_request_queue(old_store: Path) -> None:
+    """0003 adds the queue of author-page requests (`byline intake --queue`), empty."""
+    from byline.store.intake_queue import queued_requests
+
+    store = connect(f"sqlite:///{old_store}")
+    assert queued_requests(store, status=None) == []
+    assert "intake_requests" in inspect(store).get_table_names()
 
 
 # ---------------------------------------------------------------- the ingested data path

@@ -2,7 +2,9 @@
 
 Every decision kind goes through a form POST; the page after it and a fresh engine agree
 with it; stale versions, missing CSRF tokens and missing logins are refused with nothing
-written; titles are escaped.
+written; titles are escaped. Author-page requests queued by ``byline intake --queue`` show on
+their names' pages, are accepted in one click (one transaction with their decisions), edited
+(the page opens with the proposal selected) or closed.
 """
 
 from __future__ import annotations
@@ -504,3 +506,135 @@ def test_security_headers_and_cookie(client: TestClient) -> None:
     assert "default-src 'self'" in res.headers["content-security-policy"]
     cookie = res.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie
+
+
+# --- queued author-page requests (byline intake --queue) ----------------------------------
+
+REQUESTS = Path(__file__).parent / "fixtures" / "intake" / "2025-11"
+FENWICK_A = {"2024.acl-long.1", "2024.acl-long.3", "2024.acl-short.1", "P19-1001", "W19-3201"}
+
+
+def queue(db: str, *files: str) -> str:
+    from typer.testing import CliRunner
+
+    from byline.cli import app
+
+    res = CliRunner().invoke(app, ["intake", *[str(REQUESTS / f) for f in files], "--db", db,
+                                   "--queue"])  # fmt: skip
+    assert res.exit_code == 0, res.output
+    return " ".join(res.stderr.split())
+
+
+def pending(db: str):  # type: ignore[no-untyped-def]
+    from byline.store.intake_queue import queued_requests
+
+    return queued_requests(connect(db))
+
+
+def request_form(client: TestClient, request_id: int, action: str, **form: object):  # type: ignore[no-untyped-def]
+    return client.post(f"/requests/{request_id}/{action}", data={"actor": "ann", **form})
+
+
+def test_a_queued_request_is_shown_and_accepted_in_one_click(db: str, client: TestClient) -> None:
+    out = queue(db, "fenwick-edinburgh.md")
+    assert "1 requests queued for the review page (#1)" in out
+    assert history(connect(db)) == []  # queueing decides nothing
+    (q,) = pending(db)
+    assert q.slugs == (SLUG,) and q.versions == {SLUG: 0}
+    assert "Author-page requests waiting (1)" in client.get("/").text
+    html, csrf, version = open_name(client)
+    assert 'data-request="1"' in html and "fenwick-edinburgh.md" in html
+    assert "the existing person <code>jiarui-fenwick-edinburgh</code>" in html
+    assert "this page holds 2 people; 5 of its 8 papers are yours" in html  # a reason
+    assert "Thank you for your request" in html  # the reply to post
+    assert 'action="/requests/1/accept"' in html
+    assert request_form(client, 1, "accept", slug=SLUG).status_code == 403  # no CSRF token
+    assert history(connect(db)) == []
+    res = request_form(client, 1, "accept", slug=SLUG, csrf=csrf)
+    assert res.status_code == 303 and res.headers["location"].startswith(f"/names/{SLUG}?saved=")
+    store = connect(db)
+    (d,) = active_decisions(store)
+    assert (d.kind, d.person, d.actor) == ("assign", EDINBURGH, "ann")
+    assert "byline intake" in d.note and "fenwick-edinburgh.md" in d.note
+    assert {m.split("#")[0] for m in d.mention_ids} == FENWICK_A
+    assert pending(db) == []
+    from byline.store.intake_queue import RequestStatus, get_request
+
+    done = get_request(store, 1)
+    assert done.status == RequestStatus.ACCEPTED and done.closed_by == "ann"
+    assert done.decision_ids == (d.id,)
+    html, csrf, _ = open_name(client)
+    assert 'data-request="1"' not in html
+    groups = page_agrees_with_a_fresh_engine(html, db)
+    assert {m.split("#")[0] for m in groups[EDINBURGH]} == FENWICK_A
+    res = request_form(client, 1, "accept", slug=SLUG, csrf=csrf)  # twice: refused
+    assert res.status_code == 400 and "accepted already" in res.text
+    assert len(history(store)) == 1
+
+
+def test_a_stale_request_is_refused_and_can_be_closed(db: str, client: TestClient) -> None:
+    queue(db, "fenwick-edinburgh.md")
+    html, csrf, version = open_name(client)
+    res = decide(client, action="not_person", m=["W19-3201#1"], csrf=csrf, version=version,
+                 person=EDINBURGH)  # fmt: skip
+    assert res.status_code == 303
+    n = len(history(connect(db)))
+    html, csrf, _ = open_name(client)
+    assert "changed since this proposal" in html and 'action="/requests/1/accept"' not in html
+    res = request_form(client, 1, "accept", slug=SLUG, csrf=csrf)
+    assert res.status_code == 409  # a decision made since would be overridden
+    assert len(history(connect(db))) == n and len(pending(db)) == 1
+    res = request_form(client, 1, "close", slug=SLUG, csrf=csrf)
+    assert res.status_code == 303 and res.headers["location"] == f"/names/{SLUG}?closed=1"
+    html = client.get(res.headers["location"]).text
+    assert "Request #1 closed" in html and 'data-request="1"' not in html
+    assert pending(db) == [] and len(history(connect(db))) == n
+
+
+def test_edit_opens_the_page_with_the_proposal_selected(db: str, client: TestClient) -> None:
+    queue(db, "fenwick-edinburgh.md", "achterberg.md")
+    (a, b) = pending(db)
+    html = client.get(f"/names/{SLUG}", params={"request": a.id}).text
+    ticked = set(re.findall(r'name="m" value="([^"]+)" form="sel"[^>]* checked', html))
+    assert {m.split("#")[0] for m in ticked} == FENWICK_A and ticked == set(a.requester[
+        "mention_ids"])  # fmt: skip
+    assert f'<option value="{EDINBURGH}" selected>' in html  # the existing person, picked
+    assert f"Editing request #{a.id}" in html
+    # a new person: its name is filled in
+    html = client.get("/names/gordon-achterberg", params={"request": b.id}).text
+    assert 'value="Gordon">' in html and 'value="Achterberg">' in html
+    assert client.get(f"/names/{SLUG}", params={"request": b.id}).status_code == 400
+    # queueing a request again replaces its pending proposal
+    queue(db, "achterberg.md")
+    assert [q.request for q in pending(db)] == [a.request, b.request]
+    assert [q.id for q in pending(db)] == [a.id, b.id + 1]
+
+
+def test_accept_is_all_or_nothing(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The request is marked accepted in the transaction of its decisions: if that fails,
+    no decision stays either."""
+    from byline.errors import BylineError
+    from byline.store import intake_queue
+
+    queue(db, "fenwick-edinburgh.md")
+
+    def broken(*args: object, **kw: object) -> None:
+        raise BylineError("disk on fire")
+
+    monkeypatch.setattr(intake_queue, "_close", broken)
+    store = connect(db)
+    with pytest.raises(BylineError, match="disk on fire"):
+        intake_queue.accept_request(store, 1, actor="ann")
+    assert history(store) == [] and name_version(store, SLUG) == 0
+    assert len(pending(db)) == 1
+
+
+def test_queue_and_record_are_exclusive(db: str) -> None:
+    from typer.testing import CliRunner
+
+    from byline.cli import app
+
+    res = CliRunner().invoke(app, ["intake", str(REQUESTS / "achterberg.md"), "--db", db,
+                                   "--queue", "--record"])  # fmt: skip
+    assert res.exit_code == 2 and "give one of them" in " ".join(res.output.split())
+    assert pending(db) == [] and history(connect(db)) == []

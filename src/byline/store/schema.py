@@ -151,3 +151,26 @@ changed_names = Table(
     Column("slug", String(255), primary_key=True),
     Column("seq", Integer, nullable=False),
 )
+
+# Author-page requests queued for the review page (`byline intake --queue`): byline's proposal
+# for each, shown on the page of every name it touches until a maintainer accepts it (its
+# decisions are recorded in the same transaction that marks it accepted) or closes it. See
+# byline.store.intake_queue.
+intake_requests = Table(
+    "intake_requests",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("request", String(255), nullable=False, index=True),  # file name or "issue #N"
+    Column("kind", String(16), nullable=False),
+    Column("slugs", JSON, nullable=False),  # the names it is shown on
+    Column("proposal", JSON, nullable=False),  # what the page shows (see intake_queue)
+    Column("intents", JSON, nullable=False),  # the assign intents that carry it out
+    Column("versions", JSON, nullable=False),  # name -> its version when proposed
+    Column("status", String(16), nullable=False, index=True),
+    Column("created_at", String(32), nullable=False),
+    Column("created_by", String(255), nullable=False),
+    Column("model_version", String(64), nullable=False),
+    Column("closed_at", String(32)),
+    Column("closed_by", String(255)),
+    Column("decision_ids", JSON),
+)

@@ -29,6 +29,7 @@ from byline.sources.records import Mention
 from byline.sources.requests import PageRef, Request, RequestError
 from byline.store.corpus import Corpus
 from byline.store.decisions import DecidedState, Decision
+from byline.store.intake_queue import QueuedRequest
 from byline.store.intents import Assign
 
 # Anchor weights: how strongly one kind of evidence ties a mention to the requester.
@@ -845,4 +846,63 @@ def record_proposals(
         for d in done:
             written[d.slug] = max(written.get(d.slug, 0), d.version)
         out.append(Recorded(p, done))
+    return out
+
+
+def proposal_doc(p: Proposal) -> dict[str, Any]:
+    """What the review page shows of a proposal: the ``--json`` contract, its label, the
+    reasons to look and how byline found the requester, and the proposed persons (the
+    requester first)."""
+    return {
+        **p.as_json(),
+        "label": p.request.label,
+        "reasons": list(p.reasons),
+        "evidence": list(p.evidence),
+        "persons": [
+            {
+                "key": q.key,
+                "pid": q.pid,
+                "first": q.first,
+                "last": q.last,
+                "new": q.new,
+                "mention_ids": sorted(q.mention_ids),
+                "add_orcid": q.add_orcid,
+                "add_degree": q.add_degree,
+            }
+            for q in (p.persons if p.kind == "split" else [p.requester])
+        ],
+    }
+
+
+def queue_proposals(
+    engine: Engine, proposals: list[Proposal], actor: str = "intake"
+) -> list[QueuedRequest]:
+    """Store each proposal as a pending request for the review page (no decision is written;
+    a maintainer accepts it there, in one click, or decides by hand and closes it). The
+    names' versions are those the engine's decisions were read at: a decision made before
+    the accept makes it stale. Contradicting proposals are queued too (their reasons say
+    so): accepting one makes the other stale."""
+    from byline.store.intake_queue import queue_request
+
+    if engine.store is None:
+        raise BylineError("--queue needs a store")
+    version = engine.model.version if engine.model else ""
+    state = engine.decisions or DecidedState()
+    out = []
+    for p in proposals:
+        intents = proposal_intents(engine.corpus, p)
+        touched = {s for i in intents for s in i.mentions}
+        out.append(
+            queue_request(
+                engine.store,
+                request=p.request.label,
+                kind=p.kind,
+                slugs=p.pages,
+                proposal=proposal_doc(p),
+                intents=intents,
+                versions={s: state.version(s) for s in touched},
+                actor=actor,
+                model_version=version,
+            )
+        )
     return out

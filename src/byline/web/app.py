@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import FastAPI, Form, HTTPException, Request
+from fastapi import FastAPI, Form, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader
@@ -187,10 +187,17 @@ def create_app(
             page_no=page_no,
             queue_source=review.queue_source,
             size=50,
+            requests=review.pending_requests(),
         )
 
     @app.get("/names/{slug}", response_class=HTMLResponse)
-    def name_page(request: Request, slug: str, saved: str = "") -> Response:
+    def name_page(
+        request: Request,
+        slug: str,
+        saved: str = "",
+        closed: int | None = None,
+        edit: Annotated[int | None, Query(alias="request")] = None,
+    ) -> Response:
         try:
             real = review.slug_of(slug)
         except UnknownName as exc:
@@ -204,10 +211,15 @@ def create_app(
             )
         if real != slug:
             return RedirectResponse(f"/names/{real}", 303)
-        view = review.view(slug)
+        view = review.view(slug, editing=edit)
         shown = [f"#{x}" for x in saved.split(",") if x.isdigit()][:10]
         return render(
-            request, "name.html", v=view, saved=", ".join(shown), LOW=LOW_CONFIDENCE
+            request,
+            "name.html",
+            v=view,
+            saved=", ".join(shown),
+            closed=closed,
+            LOW=LOW_CONFIDENCE,
         )
 
     @app.post("/names/{slug}/decide")
@@ -254,6 +266,36 @@ def create_app(
             raise HTTPException(404, f"no author named {slug!r}")
         d = review.undo(slug, decision, version=version, actor=actor_of(request, actor))
         return RedirectResponse(f"/names/{slug}?saved={d.id}", 303)
+
+    # --- queued author-page requests (byline intake --queue) --------------------------------
+
+    def back_to(slug: str, fallback: str) -> str:
+        return slug if slug in review.corpus.blocks else fallback
+
+    @app.post("/requests/{request_id}/accept")
+    def accept_request(
+        request: Request,
+        request_id: int,
+        csrf: Annotated[str | None, Form()] = None,
+        slug: Annotated[str, Form()] = "",
+        actor: Annotated[str, Form()] = "",
+    ) -> Response:
+        require_csrf(request, csrf)
+        done = review.accept_request(request_id, actor=actor_of(request, actor))
+        saved = ",".join(str(d.id) for d in done)
+        return RedirectResponse(f"/names/{back_to(slug, done[0].slug)}?saved={saved}", 303)
+
+    @app.post("/requests/{request_id}/close")
+    def close_request(
+        request: Request,
+        request_id: int,
+        csrf: Annotated[str | None, Form()] = None,
+        slug: Annotated[str, Form()] = "",
+        actor: Annotated[str, Form()] = "",
+    ) -> Response:
+        require_csrf(request, csrf)
+        q = review.close_request(request_id, actor=actor_of(request, actor))
+        return RedirectResponse(f"/names/{back_to(slug, q.slugs[0])}?closed={q.id}", 303)
 
     # --- login ------------------------------------------------------------------------------
 

@@ -35,6 +35,7 @@ from byline.store.decisions import (
     name_version,
     undo,
 )
+from byline.store.intake_queue import QueuedRequest, accept_request, close_request, queued_requests
 from byline.store.intents import (
     Confirm,
     Intent,
@@ -94,6 +95,49 @@ class PersonView:
 
 
 @dataclass
+class RequestView:
+    """A pending author-page request (``byline intake --queue``) as a name page shows it.
+
+    Attributes:
+        id, label, kind: the queued request, its file or issue, its type.
+        person: the requester's proposed person (Anthology id, else byline key).
+        first, last: the name it goes by.
+        new: whether the proposal creates the person.
+        added: what an existing entry gets ("ORCID iD ... and degree institution ..."), if any.
+        papers: (paper id, title, url) of the requester's papers.
+        others: (person, number of papers) of a split's other proposed persons.
+        confidence, needs_review, reasons, reply: the proposal's.
+        created: who queued it and when.
+        stale: names that changed since the proposal (then it cannot be accepted).
+        here: the requester's mentions on this name (what "edit" selects).
+        orcid: the request's ORCID iD, if any (decisions do not carry it: the patch does).
+    """
+
+    id: int
+    label: str
+    kind: str
+    person: str
+    first: str
+    last: str
+    new: bool
+    added: str
+    papers: list[tuple[str, str, str]]
+    others: list[tuple[str, int]]
+    confidence: float
+    needs_review: bool
+    reasons: list[str]
+    reply: str
+    created: str
+    stale: list[str]
+    here: list[str]
+    orcid: str | None = None
+
+    @property
+    def name(self) -> str:
+        return f"{self.first} {self.last}".strip()
+
+
+@dataclass
 class NameView:
     slug: str
     name: str
@@ -102,6 +146,11 @@ class NameView:
     history: list[Decision]
     mentions: int
     seconds: float
+    requests: list[RequestView] = field(default_factory=list)
+    editing: RequestView | None = None  # the request being edited (?request=ID)
+    preselect: set[str] = field(default_factory=set)  # papers ticked on arrival
+    prefill: tuple[str, str] = ("", "")  # the new person's name on arrival
+    prefill_person: str = ""  # the person to move to, on arrival
 
 
 class Split(NamedTuple):
@@ -323,7 +372,9 @@ class Review:
         view.previous = {m.mention_id: k for m in block if (k := self.previous.get(m.mention_id))}
         return view
 
-    def view(self, slug: str) -> NameView:
+    def view(self, slug: str, editing: int | None = None) -> NameView:
+        """The name's page; ``editing``: the id of a pending request whose proposal the
+        page arrives with (its papers ticked, its person picked or named)."""
         t0 = time.perf_counter()
         version, result, state = self._split(slug)
         persons = []
@@ -350,7 +401,7 @@ class Review:
                 )
             )
         hist = list(reversed(history(self.store, slug)))
-        return NameView(
+        view = NameView(
             slug=slug,
             name=self.names[slug],
             version=version,
@@ -358,7 +409,91 @@ class Review:
             history=hist,
             mentions=len(result.mentions),
             seconds=round(time.perf_counter() - t0, 2),
+            requests=[self._request_view(q, slug) for q in queued_requests(self.store, slug)],
         )
+        if editing is not None:
+            view.editing = next((r for r in view.requests if r.id == editing), None)
+            if view.editing is None:
+                raise BadRequest(f"no pending request #{editing} on {self.names[slug]}")
+            view.preselect = set(view.editing.here)
+            keys = {p.key for p in persons}
+            if view.editing.new:
+                view.prefill = (view.editing.first, view.editing.last)
+            elif view.editing.person in keys:
+                view.prefill_person = view.editing.person
+        return view
+
+    def _request_view(self, q: QueuedRequest, slug: str) -> RequestView:
+        doc = q.proposal
+        me = q.requester
+        added = " and ".join(
+            x
+            for x in (
+                f"ORCID iD {me['add_orcid']}" if me.get("add_orcid") else "",
+                f"degree institution {me['add_degree']}" if me.get("add_degree") else "",
+            )
+            if x
+        )
+        papers = []
+        for pid in doc.get("papers", []):
+            paper = self.corpus.papers.get(pid)
+            papers.append((pid, paper.title if paper else "", f"https://aclanthology.org/{pid}/"))
+        block = {m.mention_id for m in self.corpus.blocks.get(slug, ())}
+        return RequestView(
+            id=q.id,
+            label=doc.get("label", q.request),
+            kind=q.kind,
+            person=me.get("pid") or me["key"],
+            first=me["first"],
+            last=me["last"],
+            new=bool(me.get("new")),
+            added=added,
+            papers=papers,
+            others=[
+                (o.get("pid") or o["key"], len({m.split("#")[0] for m in o["mention_ids"]}))
+                for o in doc["persons"][1:]
+            ],
+            confidence=float(doc.get("confidence", 0.0)),
+            needs_review=bool(doc.get("needs_review")),
+            reasons=list(doc.get("reasons", [])),
+            reply=doc.get("reply", ""),
+            created=f"queued by {q.created_by}, {q.created_at}",
+            stale=sorted(s for s, v in q.versions.items() if name_version(self.store, s) != v),
+            here=sorted(m for m in me["mention_ids"] if m in block),
+            orcid=doc.get("orcid"),
+        )
+
+    def pending_requests(self) -> list[tuple[int, str, str, str]]:
+        """(id, label, kind, first name slug) of every pending request, oldest first."""
+        return [
+            (q.id, q.proposal.get("label", q.request), q.kind, q.slugs[0])
+            for q in queued_requests(self.store)
+            if q.slugs
+        ]
+
+    def accept_request(self, request_id: int, *, actor: str) -> list[Decision]:
+        """Record a pending request's proposal as decisions and mark it accepted (one
+        transaction), then re-split the names it touched. Refused (``StaleVersion``,
+        nothing written) when one of them changed since the proposal."""
+        actor = actor.strip()
+        if not actor:
+            raise BadRequest("say who you are (the name stored with the decision)")
+        with self.lock:
+            try:
+                done = accept_request(
+                    self.store, request_id, actor=actor, model_version=self.model_version
+                )
+            except IntentError as exc:
+                raise BadRequest(str(exc)) from None
+            for slug in sorted({d.slug for d in done}):
+                self._after(slug)
+        return done
+
+    def close_request(self, request_id: int, *, actor: str) -> QueuedRequest:
+        """Close a pending request without recording its proposal."""
+        if not actor.strip():
+            raise BadRequest("say who you are (the name stored with the decision)")
+        return close_request(self.store, request_id, actor=actor.strip())
 
     def topics(self, paper_ids: list[str], k: int = 6) -> list[str]:
         """The group's most distinctive title/abstract words (library TF-IDF)."""
@@ -475,3 +610,4 @@ class Review:
         split = self._split(slug)
         self._remember(split.result)
         self._requeue(split)
+
