@@ -1,12 +1,18 @@
-"""Clustering variants scored on out-of-fold train blocks and on dev, one run.
+"""Training and clustering variants scored on train names out of fold and on dev, one run.
 
     .venv/bin/python bench/cluster_oof.py [--db URL] [--out bench/results/cluster-oof.json]
 
-The 47 ambiguous dev blocks are few; this bench adds the train blocks without touching
-test. Train blocks are split in two folds by a hash of the slug; a pairwise model fitted
-(as `byline train` does, same seed) on one fold's pairs predicts the other fold's blocks,
-and the model fitted on all train blocks predicts dev. Every scored mention of every split
-has its id=/orcid= hidden. Each clustering variant then runs on the same probabilities.
+The ambiguous dev names are few (47); this bench adds the train names without touching
+test. Train names are split in two folds by a hash of the slug; a pairwise model fitted (as
+`byline train` does, same seed, same rows: gold pairs, then pseudo-ambiguous pairs with
+partners from the fitting fold's names) on one fold predicts the other fold's names, and the
+model fitted on all train names predicts dev. Every scored mention of every partition has
+its id=/orcid=/openreview= hidden. Each clustering variant runs at the shipped model's
+thresholds.
+
+Views (issue 11): train names out of fold, dev, dev block-macro; B³ F1 on ambiguous names
+and on all names (blocks with 2+ scored mentions), paper moves on ambiguous names against
+one-person-per-name, and against the co-author/affiliation rule per ambiguous name.
 """
 
 from __future__ import annotations
@@ -21,25 +27,46 @@ import numpy as np
 
 from byline.cluster import cluster_block
 from byline.engine import Engine, evidence_constraints
-from byline.evaluation.metrics import ambiguous_blocks, score
-from byline.evaluation.protocol import gold_labels, scored_mentions
+from byline.evaluation import peers
+from byline.evaluation.metrics import ambiguous_blocks, compare_blocks, score
+from byline.evaluation.protocol import blocks_in, gold_labels, scored_mentions
 from byline.features.pairwise import evidence_of
 from byline.model import PairwiseModel
 from byline.store import connect
 from byline.store.corpus import load_corpus
-from byline.training.pairwise import block_training_pairs
+from byline.training.pairwise import PartnerNames, block_training_pairs, name_rows
 
 SHIPPED = PairwiseModel.load()
-VARIANTS = {
-    "chaining by P alone (before)": dict(evidence_threshold=None),
-    "evidence first (shipped)": dict(evidence_threshold=SHIPPED.evidence_threshold),
-    "evidence first, 0.3": dict(evidence_threshold=0.3),
-    "evidence first, 0.9": dict(evidence_threshold=0.9),
+TRAINING = {
+    "gold pairs only (before)": False,
+    "gold + pseudo-ambiguous pairs (shipped)": True,
+}
+CLUSTERING = {
+    "conflicts as cannot-links (shipped)": lambda ev: ev,
+    "no conflicts (before)": lambda ev: ev > 0,
 }
 
 
 def fold(slug: str) -> int:
     return int(hashlib.sha1(f"fold:{slug}".encode()).hexdigest(), 16) % 2
+
+
+def view(gold_by_block: dict, pred: dict, rule: dict, worst: int = 10) -> dict:
+    amb = ambiguous_blocks(gold_by_block)
+    a, al = score(amb, pred), score(gold_by_block, pred)
+    versus = compare_blocks(amb, pred, rule)
+    return {
+        "blocks": len(gold_by_block),
+        "ambiguous_blocks": len(amb),
+        "ambiguous": a.as_dict(),
+        "all": al.as_dict(),
+        "against_rule": {
+            "wins": len(versus["wins"]),
+            "losses": len(versus["losses"]),
+            "worst_losses": [list(r) for r in versus["losses"][:worst]],
+            "best_wins": [list(r) for r in versus["wins"][:worst]],
+        },
+    }
 
 
 def main() -> None:
@@ -56,91 +83,140 @@ def main() -> None:
     masked = corpus.masked(hidden)
     del corpus
     engine = Engine(masked, None, store)
+    train_names = blocks_in(masked, "train")
+    engine.prepare(train_names + sorted(scored["dev"]))
     blocks = {s: {b: ms for b, ms in scored[s].items() if len(ms) >= 2} for s in ("train", "dev")}
-    X, rows = {}, {}
-    for split in ("train", "dev"):
-        for slug, mids in blocks[split].items():
-            block = masked.blocks[slug]
-            X[slug] = engine.features(block)
-            rows[slug] = mids
+    X = {slug: engine.features(masked.blocks[slug]) for p in blocks.values() for slug in p}
+    t_feat = time.perf_counter()
 
-    def fit(slugs: list[str]) -> PairwiseModel:
-        # as `byline train`: seed 13 for the pair sample and the booster. The model fitted on
-        # all train blocks is the shipped one only up to float summation order: co-author
-        # sets iterate in PYTHONHASHSEED order, which moves coauthors_shared_idf in its last
-        # bit and can change the trees (dev ambiguous 0.922 to 0.930 between two runs).
+    def fit(slugs: list[str], pool: list[str], pseudo: bool) -> PairwiseModel:
+        # as `byline train`: seed 13, gold pairs in slug order, then pseudo-ambiguous pairs
         rng = np.random.default_rng(13)
-        parts = [
-            block_training_pairs(X[slug], masked.blocks[slug], rows[slug], gold, rng)
-            for slug in sorted(slugs)
-        ]
+        mids = {s: blocks["train"][s] for s in slugs}
+        if pseudo:
+            parts = name_rows(engine, gold, mids, PartnerNames(masked, pool), rng, X)
+        else:
+            parts = [
+                block_training_pairs(X[s], masked.blocks[s], mids[s], gold, rng)
+                for s in sorted(slugs)
+            ]
         Xs, ys, ws = zip(*parts, strict=True)
         return PairwiseModel(seed=13).fit(
             np.concatenate(Xs), np.concatenate(ys), np.concatenate(ws)
         )
 
-    probs: dict[str, np.ndarray] = {}
     train = sorted(blocks["train"])
-    for k in (0, 1):
-        model = fit([s for s in train if fold(s) != k])
-        probs.update({s: model.predict_proba(X[s]) for s in train if fold(s) == k})
-    model = fit(train)
-    probs.update({s: model.predict_proba(X[s]) for s in blocks["dev"]})
+    probs: dict[str, dict[str, np.ndarray]] = {}
+    for variant, pseudo in TRAINING.items():
+        p: dict[str, np.ndarray] = {}
+        for k in (0, 1):
+            model = fit(
+                [s for s in train if fold(s) != k], [s for s in train_names if fold(s) != k],
+                pseudo,
+            )
+            p.update({s: model.predict_proba(X[s]) for s in train if fold(s) == k})
+        model = fit(train, train_names, pseudo)
+        p.update({s: model.predict_proba(X[s]) for s in blocks["dev"]})
+        probs[variant] = p
     t_fit = time.perf_counter()
 
-    result: dict = {"model": {"threshold": SHIPPED.threshold, "link": SHIPPED.link_threshold}}
-    for name, kw in VARIANTS.items():
-        row = {}
-        for split, label in (("train", "train_out_of_fold"), ("dev", "dev")):
-            gold_by_block, pred = {}, {}
-            for slug, mids in blocks[split].items():
+    gold_by = {
+        part: {b: {m: gold[m] for m in ms} for b, ms in blocks[part].items()} for part in blocks
+    }
+    every = {s: [] for part in blocks.values() for s in part}
+    rule = peers.shared_coauthor_or_affiliation(masked, every)
+    name_only = {m.mention_id: s for s in every for m in masked.blocks[s]}
+    result: dict = {
+        "model": {
+            "version": SHIPPED.version,
+            "threshold": SHIPPED.threshold,
+            "link_threshold": SHIPPED.link_threshold,
+            "evidence_threshold": SHIPPED.evidence_threshold,
+        },
+        "systems": {},
+    }
+    systems = {"one person per name": name_only, "co-author/affiliation rule": rule}
+    for t_name in TRAINING:
+        for c_name, evidence in CLUSTERING.items():
+            pred = {}
+            for slug in every:
                 block = masked.blocks[slug]
                 labels = cluster_block(
                     len(block),
-                    probs[slug],
+                    probs[t_name][slug],
                     SHIPPED.threshold,
                     evidence_constraints(block, masked),
                     link_threshold=SHIPPED.link_threshold,
-                    evidence=evidence_of(X[slug]),
-                    **kw,
+                    evidence=evidence(evidence_of(X[slug])),
+                    evidence_threshold=SHIPPED.evidence_threshold,
                 )
-                gold_by_block[slug] = {m: gold[m] for m in mids}
                 pred.update(
                     {m.mention_id: f"{slug}/{x}" for m, x in zip(block, labels, strict=True)}
                 )
-            amb, al = score(ambiguous_blocks(gold_by_block), pred), score(gold_by_block, pred)
-            row[label] = {
-                "blocks": len(gold_by_block),
-                "ambiguous_blocks": len(ambiguous_blocks(gold_by_block)),
-                "ambiguous": amb.as_dict(),
-                "all": al.as_dict(),
-            }
-        result[name] = row
+            systems[f"{t_name}, {c_name}"] = pred
+    for name, pred in systems.items():
+        row = {
+            label: view(gold_by[part], pred, rule)
+            for part, label in (("train", "train_out_of_fold"), ("dev", "dev"))
+        }
+        result["systems"][name] = row
         print(
             name,
-            json.dumps({k: (v["ambiguous"]["b3_f1"], v["all"]["b3_f1"]) for k, v in row.items()}),
+            json.dumps({k: (round(v["ambiguous"]["b3_f1"], 3), round(v["all"]["b3_f1"], 3))
+                        for k, v in row.items()}),
             flush=True,
         )
-    result["seconds"] = {"fit": round(t_fit - t0, 1), "total": round(time.perf_counter() - t0, 1)}
+    result["seconds"] = {
+        "features": round(t_feat - t0, 1),
+        "fit": round(t_fit - t_feat, 1),
+        "total": round(time.perf_counter() - t0, 1),
+    }
     out = Path(a.out)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=2) + "\n")
-    lines = [
-        "Blocks with 2+ scored mentions; B³ F1 ambiguous / all "
-        f"(threshold {SHIPPED.threshold}, link {SHIPPED.link_threshold}).",
-        "",
-        "| clustering | train, out of fold | dev |",
-        "|---|---|---|",
-    ]
-    for name in VARIANTS:
-        r = result[name]
-        cells = [
-            f"{r[k]['ambiguous']['b3_f1']:.3f} / {r[k]['all']['b3_f1']:.3f}"
-            for k in ("train_out_of_fold", "dev")
-        ]
-        lines.append(f"| {name} | {cells[0]} | {cells[1]} |")
-    out.with_suffix(".md").write_text("\n".join(lines) + "\n")
+    out.with_suffix(".md").write_text(markdown(result))
     print(f"written to {out}")
+
+
+def markdown(result: dict) -> str:
+    m = result["model"]
+    lines = [
+        "Blocks with 2+ scored mentions, gold of every partition hidden; model "
+        f"{m['version']} thresholds (merge {m['threshold']}, link {m['link_threshold']}, "
+        f"evidence {m['evidence_threshold']}). B³ F1 ambiguous / all, block-macro B³ F1 on "
+        "ambiguous names, paper moves on ambiguous names (÷ one person per name), and "
+        "ambiguous names won / lost against the rule.",
+        "",
+        "| system | train out of fold | block-macro | moves | vs rule "
+        "| dev | block-macro | moves | vs rule |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    base = result["systems"]["one person per name"]
+    for name, row in result["systems"].items():
+        cells = []
+        for k in ("train_out_of_fold", "dev"):
+            v, b = row[k], base[k]["ambiguous"]["paper_moves"]
+            moves = v["ambiguous"]["paper_moves"]
+            cells += [
+                f"{v['ambiguous']['b3_f1']:.3f} / {v['all']['b3_f1']:.3f}",
+                f"{v['ambiguous']['block_macro_b3_f1']:.3f}",
+                f"{moves} ({moves / b:.2f})" if b else str(moves),
+                f"{v['against_rule']['wins']} / {v['against_rule']['losses']}",
+            ]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    shipped = next(k for k in result["systems"] if k.endswith("(shipped), conflicts as "
+                                                              "cannot-links (shipped)"))
+    for k in ("train_out_of_fold", "dev"):
+        vs = result["systems"][shipped][k]["against_rule"]
+        lines += [
+            "",
+            f"Shipped, {k.replace('_', ' ')}: worst losses to the rule "
+            + ", ".join(f"{b} {o:.2f} vs {r:.2f}" for b, o, r in vs["worst_losses"])
+            + "; best wins "
+            + ", ".join(f"{b} {o:.2f} vs {r:.2f}" for b, o, r in vs["best_wins"])
+            + ".",
+        ]
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

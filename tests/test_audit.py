@@ -99,9 +99,11 @@ def test_conflated_page_first_and_odd_paper_first_inside() -> None:
     pages = rank_pages(audit_page(r, corpus, cal) for r in results(corpus))
     assert [p.slug for p in pages][0] == "ana-lopez"
     top = pages[0]
-    # one clear outlier among six is a likely conflation; clean pages are near zero
-    assert top.p_conflated > 0.3
-    assert all(p.p_conflated < 0.05 for p in pages[1:])
+    # one clear outlier among six is a likely conflation; clean pages are near zero (the
+    # calibration of the pairwise model of issue 11, whose P(same) are lower overall, puts
+    # it at 0.28: a weakest link of 0.05 is less surprising than it was)
+    assert top.p_conflated > 0.25
+    assert all(p.p_conflated < 0.05 and 10 * p.p_conflated < top.p_conflated for p in pages[1:])
     # evidence: two inferred persons of 5 and 1, the weakest cut separates the odd paper
     assert [c for _, c in top.persons] == [5, 1]
     assert sorted(top.weakest_cut) == [1, 5]

@@ -12,8 +12,8 @@
 
 Hard constraints hold throughout: must-links (shared ORCID, shared explicit id, a
 maintainer's decision) are joined first; cannot-links (two authors of one paper, two
-different ids) are never crossed, unless a must-link contradicts them (identity evidence
-wins).
+different ids, and pairs whose ``evidence`` says two people: affiliations of one year that
+differ) are never crossed, unless a must-link contradicts them (identity evidence wins).
 """
 
 from __future__ import annotations
@@ -116,24 +116,31 @@ def cluster_block(
     """Cluster labels (0..k-1) for ``n`` mentions.
 
     ``probs`` holds P(same person) for the pairs in ``np.triu_indices(n, 1)`` order, and
-    ``evidence`` (same order, bool) marks the pairs with direct evidence.
+    ``evidence`` (same order) what the features say outright: positive for direct evidence
+    of one person (chained first), negative for evidence of two people (a cannot-link), zero
+    for neither; a bool array marks direct evidence only.
     ``link_threshold=None`` skips the chaining stage (plain average linkage);
     ``evidence=None`` or ``evidence_threshold=None`` chains by ``link_threshold`` alone.
     """
     if n <= 1:
         return np.zeros(n, dtype=int)
     c = constraints or Constraints()
+    iu = np.triu_indices(n, 1)
+    signed = None if evidence is None else np.asarray(evidence).astype(np.int8)
+    cannot = list(c.cannot)
+    if signed is not None:
+        conflicts = np.flatnonzero(signed < 0)
+        cannot += zip(iu[0][conflicts].tolist(), iu[1][conflicts].tolist(), strict=True)
     g = _Groups(n)
     for a, b in c.must:
         g.union(a, b, force=True)
-    for a, b in c.cannot:
+    for a, b in cannot:
         g.separate(a, b)
     probs = np.asarray(probs, dtype=np.float64)
-    iu = np.triu_indices(n, 1)
     if link_threshold is not None:
         stages = [probs >= link_threshold]
-        if evidence is not None and evidence_threshold is not None:
-            ev = np.asarray(evidence, dtype=bool)
+        if signed is not None and evidence_threshold is not None:
+            ev = signed > 0
             stages = [ev & (probs >= evidence_threshold), ~ev & stages[0]]
         for chosen in stages:
             strong = np.flatnonzero(chosen)
@@ -150,7 +157,7 @@ def cluster_block(
     onehot[np.arange(n), node] = 1.0
     sizes = onehot.sum(0)
     ndist = onehot.T @ dist @ onehot / np.outer(sizes, sizes)
-    for a, b in c.cannot:
+    for a, b in cannot:
         na, nb = node[a], node[b]
         if na != nb:
             ndist[na, nb] = ndist[nb, na] = _BLOCKED

@@ -22,7 +22,7 @@ from byline.features.embeddings import cached_embeddings, embed_text
 from byline.features.pairwise import block_features, evidence_of
 from byline.features.stats import LibraryStats, compute_stats, library_stats
 from byline.model import PairwiseModel
-from byline.sources.records import Mention
+from byline.sources.records import Mention, Paper
 from byline.store import Store
 from byline.store.corpus import Corpus
 from byline.store.decisions import DecidedState, decided_state
@@ -123,18 +123,23 @@ class Engine:
         }
         self.vectors.update(cached_embeddings(self.store, texts, progress=progress))
 
-    def features(self, mentions: list[Mention]) -> np.ndarray:
-        """Pairwise features of one block's mentions (``np.triu_indices`` order)."""
+    def features(
+        self, mentions: list[Mention], papers: Mapping[str, Paper] | None = None
+    ) -> np.ndarray:
+        """Pairwise features of one block's mentions (``np.triu_indices`` order); their
+        papers are the corpus's unless given (training's pseudo-ambiguous names)."""
+        papers = self.corpus.papers if papers is None else papers
         self.prepare_papers(m.paper_id for m in mentions)
         return block_features(
-            mentions, self.corpus.papers, self.stats, self.vectors if self.use_embeddings else None
+            mentions, papers, self.stats, self.vectors if self.use_embeddings else None
         )
 
     def probabilities(self, mentions: list[Mention]) -> tuple[np.ndarray, np.ndarray]:
-        """P(same) of every pair of ``mentions`` and which pairs have direct evidence (a
-        shared co-author or the same affiliation), both in ``np.triu_indices`` order."""
+        """P(same) of every pair of ``mentions`` and what the features say outright of each
+        (``evidence_of``: +1 a shared co-author or the same affiliation, -1 affiliations of
+        one year that differ), both in ``np.triu_indices`` order."""
         if len(mentions) < 2:
-            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=bool)
+            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int8)
         X = self.features(mentions)
         return self.fitted_model().predict_proba(X), evidence_of(X)
 
@@ -161,8 +166,10 @@ class Engine:
         threshold: float | None = None,
         link_threshold: float | None = None,
     ) -> np.ndarray:
-        """Cluster labels of ``n`` items from their pairwise P(same) (triu order), direct
-        evidence and hard constraints, at the model's thresholds unless given."""
+        """Cluster labels of ``n`` items from their pairwise P(same) (triu order), what the
+        features say outright of each pair (``evidence_of``: direct evidence chained first,
+        evidence of two people kept apart) and hard constraints, at the model's thresholds
+        unless given."""
         model = self.fitted_model()
         return cluster_block(
             n,
@@ -182,8 +189,8 @@ class Engine:
         threshold: float | None = None,
         link_threshold: float | None = None,
     ) -> np.ndarray:
-        """Cluster one block's mentions given their pairwise probabilities and direct
-        evidence (:meth:`probabilities`), under the block's identity evidence and the
+        """Cluster one block's mentions given their pairwise probabilities and evidence
+        (:meth:`probabilities`), under the block's identity evidence and the
         maintainers' decisions. Pairs with evidence against them but no proof (different
         OpenReview ids, ``apart_soft``) are clustered at P(same) at most 0.5."""
         constraints = evidence_constraints(mentions, self.corpus, self.decisions, self.previous)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
@@ -17,7 +17,18 @@ from byline.store.corpus import Corpus
 
 @dataclass
 class LibraryStats:
-    """Counts over all mentions and TF-IDF models over all papers and affiliations."""
+    """Counts over all mentions and names, and TF-IDF models over all papers and affiliations.
+
+    Attributes:
+        mentions: author mentions in the library.
+        slug_count: mentions per name slug.
+        first_count, last_count: mentions per (folded) given name and family name.
+        names: distinct name slugs in the library.
+        first_names, last_names: distinct name slugs per (folded) given name and family name.
+        coauthor_graph: name slug -> the slugs it co-wrote with (names, not persons).
+        text_vectorizer, paper_row, text_matrix: TF-IDF of title + abstract per paper.
+        aff_vectorizer: TF-IDF over affiliation strings.
+    """
 
     mentions: int
     slug_count: Counter[str]
@@ -28,6 +39,9 @@ class LibraryStats:
     paper_row: dict[str, int]
     text_matrix: sparse.csr_matrix
     aff_vectorizer: TfidfVectorizer
+    names: int = 0
+    first_names: Counter[str] = field(default_factory=Counter)
+    last_names: Counter[str] = field(default_factory=Counter)
 
     def per_million(self, count: int) -> float:
         """log1p of a count per million mentions of the library."""
@@ -36,13 +50,31 @@ class LibraryStats:
     def idf(self, slug: str) -> float:
         return math.log((self.mentions + 1) / (self.slug_count.get(slug, 0) + 1))
 
+    def name_sharing(self, first: str, last: str) -> float:
+        """How common a full name is expected to be: if given and family names combined at
+        random, ``(names with this given name) x (names with this family name) / names``.
+
+        Counted over the library's distinct names rather than mentions (as S2AND's name
+        counts are), so a prolific author does not make a rare name look common: "Yang Liu"
+        about 0.9, "Haoyu Wang" 0.26, "Ruobing Xie" 0.005, "Thenmozhi Durairaj" below 0.001.
+        """
+        return (
+            self.first_names.get(fold(first), 0)
+            * self.last_names.get(fold(last), 0)
+            / max(self.names, 1)
+        )
+
+    def name_commonness(self, first: str, last: str) -> float:
+        """:meth:`name_sharing` on a log scale (``log(sharing + 0.001)``), as a feature."""
+        return math.log(self.name_sharing(first, last) + 1e-3)
+
 
 def paper_text(title: str, abstract: str) -> str:
     return f"{title} {title} {abstract}"
 
 
 # Bump when LibraryStats or compute_stats change: cached statistics are then rebuilt.
-STATS_VERSION = "2"
+STATS_VERSION = "3"
 
 
 def library_stats(corpus: Corpus, store: Store | None) -> LibraryStats:
@@ -67,11 +99,16 @@ def compute_stats(corpus: Corpus) -> LibraryStats:
     last_count: Counter[str] = Counter()
     graph: dict[str, set[str]] = {}
     affiliations: set[str] = set()
+    first_names: Counter[str] = Counter()
+    last_names: Counter[str] = Counter()
     n = 0
     for paper in corpus.papers.values():
         slugs = [m.slug for m in paper.authors]
         for m in paper.authors:
             n += 1
+            if m.slug not in slug_count:
+                first_names[fold(m.first)] += 1
+                last_names[fold(m.last)] += 1
             slug_count[m.slug] += 1
             first_count[fold(m.first)] += 1
             last_count[fold(m.last)] += 1
@@ -101,4 +138,7 @@ def compute_stats(corpus: Corpus) -> LibraryStats:
         paper_row={p: i for i, p in enumerate(ids)},
         text_matrix=matrix,
         aff_vectorizer=aff_vec,
+        names=len(slug_count),
+        first_names=first_names,
+        last_names=last_names,
     )

@@ -302,20 +302,21 @@ class Assigner:
         block_size: int,
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """P(same) of new x new pairs (triu order) and the (k, n) matrix of new x old, then
-        which of those same pairs have direct evidence (a shared co-author or the same
-        affiliation), in the same two shapes.
+        what the features say outright of those same pairs (``evidence_of``: +1 a shared
+        co-author or the same affiliation, -1 affiliations of one year that differ), in the
+        same two shapes.
 
         Features are computed on the new mentions plus the existing ones in chunks of
         ``CHUNK``, so block-level features see a partial block: ``block_size_log`` is set to
         the whole name's size, and the chain features (hops, component share) count only
-        chains inside one chunk. Direct evidence is pair-local, hence exact."""
+        chains inside one chunk. Evidence is pair-local, hence exact."""
         model = self.engine.model
         assert model is not None
         k, n = len(new), len(old)
         cross = np.zeros((k, n), dtype=np.float32)
         among = np.zeros(k * (k - 1) // 2, dtype=np.float32)
-        cross_ev = np.zeros((k, n), dtype=bool)
-        among_ev = np.zeros(k * (k - 1) // 2, dtype=bool)
+        cross_ev = np.zeros((k, n), dtype=np.int8)
+        among_ev = np.zeros(k * (k - 1) // 2, dtype=np.int8)
         size_col = FEATURES.index("block_size_log")
         starts = list(range(0, n, CHUNK)) or [0]
         for ci, start in enumerate(starts):
@@ -452,8 +453,8 @@ def _assign_name(
     P = np.zeros((N, N), dtype=np.float32)
     P[:k, :k] = pair_matrix(k, among)
     P[:k, k:] = cross
-    E = np.zeros((N, N), dtype=bool)
-    E[:k, :k] = pair_matrix(k, among_ev, diagonal=False, dtype=bool)
+    E = np.zeros((N, N), dtype=np.int8)
+    E[:k, :k] = pair_matrix(k, among_ev, diagonal=0, dtype=np.int8)
     E[:k, k:] = cross_ev
     c = Constraints()
     starts, s = [], k
