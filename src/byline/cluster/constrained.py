@@ -19,12 +19,22 @@ differ) are never crossed, unless a must-link contradicts them (identity evidenc
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 import numpy as np
 from numpy.typing import DTypeLike
 from scipy.cluster.hierarchy import DisjointSet, fcluster, linkage
 
 _BLOCKED = 1e9
+
+
+@lru_cache(maxsize=1024)
+def triu_pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """``np.triu_indices(n, 1)``, computed once per ``n`` (read-only arrays)."""
+    iu = np.triu_indices(n, 1)
+    for a in iu:
+        a.flags.writeable = False
+    return iu
 
 
 @dataclass
@@ -97,7 +107,7 @@ def pair_matrix(
     order (``dtype``, float32 by default), ``diagonal`` on the diagonal."""
     P = np.zeros((n, n), dtype=dtype)
     if n > 1:
-        iu = np.triu_indices(n, 1)
+        iu = triu_pairs(n)
         P[iu] = probs
         P.T[iu] = probs
     np.fill_diagonal(P, diagonal)
@@ -125,7 +135,7 @@ def cluster_block(
     if n <= 1:
         return np.zeros(n, dtype=int)
     c = constraints or Constraints()
-    iu = np.triu_indices(n, 1)
+    iu = triu_pairs(n)
     signed = None if evidence is None else np.asarray(evidence).astype(np.int8)
     cannot = list(c.cannot)
     if signed is not None:
@@ -161,6 +171,6 @@ def cluster_block(
         na, nb = node[a], node[b]
         if na != nb:
             ndist[na, nb] = ndist[nb, na] = _BLOCKED
-    tree = linkage(ndist[np.triu_indices(k, 1)], method="average")
+    tree = linkage(ndist[triu_pairs(k)], method="average")
     labels = fcluster(tree, t=1.0 - threshold, criterion="distance") - 1
     return labels[node]
