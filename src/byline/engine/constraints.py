@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -12,27 +13,32 @@ from byline.store.corpus import Corpus
 from byline.store.decisions import DecidedState
 
 
-def evidence_constraints(
-    mentions: list[Mention],
-    corpus: Corpus,
-    decisions: DecidedState | None = None,
-    previous: Mapping[str, str] | None = None,
-) -> Constraints:
-    """Must-link shared ORCIDs / explicit ids / OpenReview ids; cannot-link co-authors of one
-    paper and mentions that carry two different ids or two different ORCIDs; keep apart,
-    softly (``apart_soft``), mentions that carry two different OpenReview ids (a profile may
-    hold several ids, so that is evidence against one person, not proof).
+@dataclass
+class Identity:
+    """What a block's mentions carry of their identity, decisions applied.
 
-    Maintainer decisions override the data's own evidence for the mentions they cover:
-    mentions decided to be one person are must-linked, mentions decided to be different
-    persons cannot-linked, and a mention decided NOT to be person P is cannot-linked with
-    every mention of P (decided, carrying P's id, or predicted as P last time).
+    Attributes:
+        must: pairs that are one person (a shared id, ORCID iD or OpenReview id, or one
+            decided person), each mention linked to the first that carries the same.
+        ids: per mention, its id (the decided person's, where a maintainer decided).
+        orcids: per mention, its ORCID iD (its own, else its registry person's).
+        openreviews: per mention, its OpenReview id.
     """
-    c = Constraints()
+
+    must: list[tuple[int, int]] = field(default_factory=list)
+    ids: list[str | None] = field(default_factory=list)
+    orcids: list[str | None] = field(default_factory=list)
+    openreviews: list[str | None] = field(default_factory=list)
+
+
+def identity_evidence(
+    mentions: list[Mention], corpus: Corpus, decisions: DecidedState | None = None
+) -> Identity:
+    """The ids, ORCID iDs and OpenReview ids of ``mentions`` and the must-links they make
+    (see :func:`evidence_constraints`); linear in the mentions."""
+    out = Identity()
     first_with: dict[str, int] = {}
-    ids: list[str | None] = []
-    orcids: list[str | None] = []
-    openreviews: list[str | None] = []
+    ids, orcids, openreviews = out.ids, out.orcids, out.openreviews
     for i, m in enumerate(mentions):
         pid = corpus.explicit_id(m)
         decided = decisions.person_of(m.mention_id) if decisions else None
@@ -46,7 +52,7 @@ def evidence_constraints(
             openreviews.append(None)
             key = f"id:{pid}"
             if key in first_with:
-                c.must.append((first_with[key], i))
+                out.must.append((first_with[key], i))
             else:
                 first_with[key] = i
             continue
@@ -69,14 +75,40 @@ def evidence_constraints(
             if key is None:
                 continue
             if key in first_with:
-                c.must.append((first_with[key], i))
+                out.must.append((first_with[key], i))
             else:
                 first_with[key] = i
+    return out
+
+
+def same_paper_pairs(mentions: list[Mention]) -> list[tuple[int, int]]:
+    """Pairs of mentions on one paper (two authors of one paper are two people)."""
     by_paper: dict[str, list[int]] = {}
     for i, m in enumerate(mentions):
         by_paper.setdefault(m.paper_id, []).append(i)
-    for idx in by_paper.values():
-        c.cannot.extend((a, b) for ai, a in enumerate(idx) for b in idx[ai + 1 :])
+    return [(a, b) for idx in by_paper.values() for ai, a in enumerate(idx) for b in idx[ai + 1 :]]
+
+
+def evidence_constraints(
+    mentions: list[Mention],
+    corpus: Corpus,
+    decisions: DecidedState | None = None,
+    previous: Mapping[str, str] | None = None,
+) -> Constraints:
+    """Must-link shared ORCIDs / explicit ids / OpenReview ids; cannot-link co-authors of one
+    paper and mentions that carry two different ids or two different ORCIDs; keep apart,
+    softly (``apart_soft``), mentions that carry two different OpenReview ids (a profile may
+    hold several ids, so that is evidence against one person, not proof).
+
+    Maintainer decisions override the data's own evidence for the mentions they cover:
+    mentions decided to be one person are must-linked, mentions decided to be different
+    persons cannot-linked, and a mention decided NOT to be person P is cannot-linked with
+    every mention of P (decided, carrying P's id, or predicted as P last time).
+    """
+    ident = identity_evidence(mentions, corpus, decisions)
+    ids, orcids, openreviews = ident.ids, ident.orcids, ident.openreviews
+    c = Constraints(must=ident.must)
+    c.cannot.extend(same_paper_pairs(mentions))
     marked = [i for i in range(len(mentions)) if ids[i] or orcids[i]]
     for ai, a in enumerate(marked):
         for b in marked[ai + 1 :]:
