@@ -249,7 +249,7 @@ def split(
             return
         assert name is not None
         slug = resolve_name(engine.corpus, name)
-        result = engine.split_block(slug)
+        result = engine.split_blocks([slug])[0]  # a giant name on candidate pairs
         remember(engine, [result])
         persons = summarize(result, engine.corpus)
         shown = result.mentions[0].full_name

@@ -8,7 +8,7 @@ constraints and their clusters from :class:`Engine`; it is the one caller of
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,8 +16,10 @@ import numpy as np
 
 from byline.cluster import Constraints, cluster_block, pair_matrix
 from byline.engine.constraints import cap_pairs, evidence_constraints
+from byline.engine.giant import GIANT_BLOCK, split_giant
 from byline.engine.keys import assign_keys
 from byline.errors import BylineError
+from byline.features.batch import batch_features
 from byline.features.embeddings import cached_embeddings, embed_text
 from byline.features.pairwise import block_features, evidence_of
 from byline.features.stats import LibraryStats, compute_stats, library_stats
@@ -42,7 +44,9 @@ class BlockResult:
         labels: cluster index per mention.
         confidence: per mention, its mean P(same) with the rest of its person.
         keys: person key per mention (stable across runs, see ``assign_keys``).
-        probs: pairwise P(same), ``np.triu_indices`` order.
+        probs: pairwise P(same), ``np.triu_indices`` order; of ``pairs`` only, when given.
+        pairs: ``None`` (all pairs), or the candidate pairs ``(first, second)`` a giant
+            block was split on (:mod:`byline.engine.giant`).
     """
 
     slug: str
@@ -51,6 +55,7 @@ class BlockResult:
     confidence: np.ndarray
     keys: list[str]
     probs: np.ndarray
+    pairs: tuple[np.ndarray, np.ndarray] | None = None
 
     def groups(self) -> dict[str, list[int]]:
         out: dict[str, list[int]] = {}
@@ -71,6 +76,8 @@ class Engine:
         decisions: the maintainers' decisions, hard constraints of every clustering.
         previous: the last stored prediction per mention id (stable keys).
         vectors: title(+abstract) embeddings fetched so far, by paper id.
+        giant_block: :meth:`split_blocks` splits a block of more mentions on candidate
+            pairs (:mod:`byline.engine.giant`); :meth:`split_block` never does.
     """
 
     def __init__(
@@ -91,6 +98,7 @@ class Engine:
         self.stats = stats or compute_stats(corpus)
         self.use_embeddings = use_embeddings and store is not None
         self.vectors: dict[str, np.ndarray] = {}
+        self.giant_block = GIANT_BLOCK
 
     def fitted_model(self) -> PairwiseModel:
         """The pairwise model; an error (never a default model) when there is none."""
@@ -117,6 +125,8 @@ class Engine:
             return
         assert self.store is not None
         wanted = sorted({p for p in paper_ids if p not in self.vectors})
+        if not wanted:
+            return
         texts = {
             p: embed_text(self.corpus.papers[p].title, self.corpus.papers[p].abstract)
             for p in wanted
@@ -222,6 +232,58 @@ class Engine:
         labels = self.cluster(mentions, probs, evidence)
         return self._result(slug, mentions, labels, probs)
 
+    def split_blocks(self, slugs: Sequence[str]) -> list[BlockResult]:
+        """:meth:`split_block` of each of ``slugs``, the same results, computed together:
+        one pass of the features (:func:`byline.features.batch.batch_features`) and one
+        call of the model for all the blocks; a block of one mention skips both. A block
+        of more than ``giant_block`` mentions is split on candidate pairs instead
+        (:func:`byline.engine.giant.split_giant`)."""
+        blocks = [self.corpus.blocks[s] for s in slugs]
+        self.prepare_papers(m.paper_id for b in blocks if len(b) > 1 for m in b)
+        vectors = self.vectors if self.use_embeddings else None
+        many = [b for b in blocks if 1 < len(b) <= self.giant_block]
+        features = batch_features(many, self.corpus.papers, self.stats, vectors)
+        if many:
+            X = np.concatenate(features)
+            bounds = np.cumsum([len(x) for x in features])[:-1]
+            probs_of = iter(np.split(self.fitted_model().predict_proba(X), bounds))
+            evidence_of_ = iter(np.split(evidence_of(X), bounds))
+        out = []
+        for slug, mentions in zip(slugs, blocks, strict=True):
+            if len(mentions) < 2:
+                labels = np.zeros(len(mentions), dtype=int)
+                out.append(self._result(slug, mentions, labels, np.zeros(0, dtype=np.float32)))
+            elif len(mentions) > self.giant_block:
+                labels, conf, pairs, probs = split_giant(
+                    mentions,
+                    self.corpus,
+                    self.stats,
+                    vectors,
+                    self.fitted_model(),
+                    self.decisions,
+                    self.previous,
+                )
+                keys = self._keys(slug, mentions, labels)
+                out.append(BlockResult(slug, mentions, labels, conf, keys, probs, pairs))
+            else:
+                probs, evidence = next(probs_of), next(evidence_of_)
+                labels = self.cluster(mentions, probs, evidence)
+                out.append(self._result(slug, mentions, labels, probs))
+        return out
+
+    def _keys(self, slug: str, mentions: list[Mention], labels: np.ndarray) -> list[str]:
+        """Stable person keys of each mention's cluster (:func:`assign_keys`)."""
+        labs = list(np.unique(labels))
+        group_keys = assign_keys(
+            slug,
+            [[mentions[i] for i in np.flatnonzero(labels == lab)] for lab in labs],
+            self.corpus,
+            self.decisions,
+            self.previous,
+        )
+        keys_by_label = dict(zip(labs, group_keys, strict=True))
+        return [keys_by_label[lab] for lab in labels]
+
     def _result(
         self, slug: str, mentions: list[Mention], labels: np.ndarray, probs: np.ndarray
     ) -> BlockResult:
@@ -236,17 +298,7 @@ class Engine:
             elif n > 1:
                 others = np.delete(P[idx[0]], idx[0])
                 conf[idx] = 1.0 - others.max()
-        labs = list(np.unique(labels))
-        group_keys = assign_keys(
-            slug,
-            [[mentions[i] for i in np.flatnonzero(labels == lab)] for lab in labs],
-            self.corpus,
-            self.decisions,
-            self.previous,
-        )
-        keys_by_label = dict(zip(labs, group_keys, strict=True))
-        keys = [keys_by_label[lab] for lab in labels]
-        return BlockResult(slug, mentions, labels, conf, keys, probs)
+        return BlockResult(slug, mentions, labels, conf, self._keys(slug, mentions, labels), probs)
 
 
 def load_engine(db: str | None = None, model_path: str | Path | None = None) -> Engine:

@@ -43,7 +43,7 @@ from byline.store.changed import changed_names
 from byline.store.corpus import Corpus
 from byline.store.decisions import DecidedState
 from byline.store.predictions import predicted_slugs, save_predictions
-from byline.tasks.split import Row, block_rows, prediction_line, settle_changed
+from byline.tasks.split import Row, blocks_rows, prediction_line, settle_changed
 
 if TYPE_CHECKING:
     from distributed import Client
@@ -154,7 +154,7 @@ def split_batch(
         previous=state.previous,
     )
     engine.vectors.update(zip(paper_ids, vectors, strict=True))
-    return [(slug, block_rows(engine, slug)) for slug in slugs]
+    return blocks_rows(engine, slugs)
 
 
 # --------------------------------------------------------------------------- the driver

@@ -16,6 +16,7 @@ from rapidfuzz import fuzz, process
 
 from byline.engine import BlockResult, Engine
 from byline.errors import BylineError
+from byline.features.batch import warm_features
 from byline.names import name_slug
 from byline.store.changed import ChangedNames, changed_names, clear_changed
 from byline.store.corpus import Corpus
@@ -146,13 +147,25 @@ _WORKER_ENGINE: Engine | None = None
 Row = tuple[str, str, str, float]
 
 
-def block_rows(engine: Engine, slug: str) -> list[Row]:
-    """Split one block; its stored-prediction rows, in the block's mention order."""
-    res = engine.split_block(slug)
+def result_rows(res: BlockResult) -> list[Row]:
+    """A split block's stored-prediction rows, in the block's mention order."""
     return [
-        (m.mention_id, slug, key, float(conf))
+        (m.mention_id, res.slug, key, float(conf))
         for m, key, conf in zip(res.mentions, res.keys, res.confidence, strict=True)
     ]
+
+
+def block_rows(engine: Engine, slug: str) -> list[Row]:
+    """Split one block (:meth:`Engine.split_block`, all pairs: the reference path); its
+    stored-prediction rows, in the block's mention order."""
+    return result_rows(engine.split_block(slug))
+
+
+def blocks_rows(engine: Engine, slugs: list[str]) -> list[tuple[str, list[Row]]]:
+    """Split blocks together (:meth:`Engine.split_blocks`: the same rows as
+    :func:`block_rows`, one feature pass and one model call for all; a giant block on
+    candidate pairs); per name its stored-prediction rows."""
+    return [(res.slug, result_rows(res)) for res in engine.split_blocks(slugs)]
 
 
 def prediction_line(row: Row) -> str:
@@ -163,6 +176,9 @@ def prediction_line(row: Row) -> str:
     )
 
 
+CHUNK = 400  # names split together (one feature pass, one model call)
+
+
 def _init_worker() -> None:
     # the forked child must not share the parent's database connections
     if _WORKER_ENGINE is not None and _WORKER_ENGINE.store is not None:
@@ -171,26 +187,29 @@ def _init_worker() -> None:
 
 def _split_chunk(slugs: list[str]) -> list[tuple[str, list[Row]]]:
     assert _WORKER_ENGINE is not None
-    return [(slug, block_rows(_WORKER_ENGINE, slug)) for slug in slugs]
+    return blocks_rows(_WORKER_ENGINE, slugs)
 
 
-def _split_sequential(engine: Engine, slugs: list[str]) -> Iterator[tuple[str, list[Row]]]:
+def _split_sequential(
+    engine: Engine, slugs: list[str], chunk: int = CHUNK
+) -> Iterator[tuple[str, list[Row]]]:
     global _WORKER_ENGINE
     _WORKER_ENGINE = engine
     try:
-        for slug in slugs:
-            yield from _split_chunk([slug])
+        for i in range(0, len(slugs), chunk):
+            yield from _split_chunk(slugs[i : i + chunk])
     finally:
         _WORKER_ENGINE = None
 
 
 def _split_parallel(
-    engine: Engine, slugs: list[str], workers: int, chunk: int = 400
+    engine: Engine, slugs: list[str], workers: int, chunk: int = CHUNK
 ) -> Iterator[tuple[str, list[Row]]]:
     """Blocks are independent: split them in forked workers that share the loaded engine
     (copy-on-write), results in the input order."""
     global _WORKER_ENGINE
     _WORKER_ENGINE = engine
+    warm_features(engine.stats)  # built once here, shared by the workers
     chunks = [slugs[i : i + chunk] for i in range(0, len(slugs), chunk)]
     try:
         with mp.get_context("fork").Pool(workers, initializer=_init_worker) as pool:
