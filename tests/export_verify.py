@@ -5,8 +5,9 @@ Run with the library of the layout on PYTHONPATH (the three versions cannot shar
     PYTHONPATH=.venv-acl/0.5 python tests/export_verify.py DATA_DIR OUT.json
 
 Writes {"version", "build_error", "owners": {label: person id or "!<Error>"}, "persons": {id:
-{"orcid", "degree", "comment"}}} where label is "<paper id>#<author position>" for authors and
-"<item id>/editor#<n>" for editors. The index is first built as the library builds it
+{"orcid", "degree", "comment", "names": [[first, last], ...]}}} (the canonical name first)
+where label is "<paper id>#<author position>" for authors and "<item id>/editor#<n>" for
+editors. The index is first built as the library builds it
 (``people.load()``); if that raises (the Nov 2025 snapshot has ambiguous names whose ids are
 withheld), it is built again name by name with the library's own resolution, recording the
 error of each name that fails.
@@ -71,7 +72,10 @@ def main(datadir: str, out: str) -> None:
                     owners[f"{paper.full_id}/editor#{i}"] = resolve(ns)
     # the registry's fields as the library reads them (0.5.x reads no ORCID iD or degree)
     persons = {
-        pid: {k: getattr(p, k, None) for k in ("orcid", "degree", "comment")}
+        pid: {
+            **{k: getattr(p, k, None) for k in ("orcid", "degree", "comment")},
+            "names": [[n.first, n.last] for n in p.names],  # the canonical name first
+        }
         for pid, p in index.data.items()  # as built above (items() would build it again)
     }
     with open(out, "w", encoding="utf-8") as fh:

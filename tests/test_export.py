@@ -341,6 +341,112 @@ def test_an_orcid_is_never_overwritten(layout: str, tmp_path: Path) -> None:
     assert build_export(update("jiarui-fenwick-edinburgh", theirs), src).files == {}
 
 
+RENAMES = {
+    "jiarui-fenwick-tsinghua": ("Jiarui", "Fenwick-Reid"),  # a new name
+    "morag-kilbride": ("Morag E.", "Kilbride"),  # a variant the entry has becomes canonical
+}
+
+
+def _renamed(layout: str, old: str) -> str:
+    """The registry file of ``layout`` with RENAMES (and morag-kilbride's ORCID iD) by hand."""
+    if layout == "2025-11":
+        edits = [
+            (
+                "- canonical: {first: Jiarui, last: Fenwick}\n  id: jiarui-fenwick-tsinghua\n"
+                "  comment: Tsinghua University\n  institution: Tsinghua University\n",
+                "- canonical: {first: Jiarui, last: Fenwick-Reid}\n  id: jiarui-fenwick-tsinghua\n"
+                "  comment: Tsinghua University\n  institution: Tsinghua University\n"
+                "  variants:\n  - {first: Jiarui, last: Fenwick}\n",
+            ),
+            (  # its id was the old canonical name's slug: written out
+                "- canonical: {first: Morag, last: Kilbride}\n  variants:\n"
+                "  - {first: Morag E., last: Kilbride}\n",
+                "- canonical: {first: Morag E., last: Kilbride}\n  id: morag-kilbride\n"
+                f"  orcid: {ORCID_M}\n  variants:\n  - {{first: Morag, last: Kilbride}}\n",
+            ),
+        ]
+    elif layout == "2026-yaml":
+        edits = [
+            (
+                "  names:\n  - {first: Jiarui, last: Fenwick}\n  - {first: 嘉睿",
+                "  names:\n  - {first: Jiarui, last: Fenwick-Reid}\n"
+                "  - {first: Jiarui, last: Fenwick}\n  - {first: 嘉睿",
+            ),
+            (
+                "  - {first: Morag, last: Kilbride}\n  - {first: Morag E., last: Kilbride}\n",
+                "  - {first: Morag E., last: Kilbride}\n  - {first: Morag, last: Kilbride}\n"
+                f"  orcid: {ORCID_M}\n",
+            ),
+        ]
+    else:
+        edits = [
+            (
+                '    "names": [\n      {"first": "Jiarui", "last": "Fenwick"},\n'
+                '      {"first": "嘉睿"',
+                '    "names": [\n      {"first": "Jiarui", "last": "Fenwick-Reid"},\n'
+                '      {"first": "Jiarui", "last": "Fenwick"},\n      {"first": "嘉睿"',
+            ),
+            (
+                '      {"first": "Morag", "last": "Kilbride"},\n'
+                '      {"first": "Morag E.", "last": "Kilbride"}\n    ]\n',
+                '      {"first": "Morag E.", "last": "Kilbride"},\n'
+                '      {"first": "Morag", "last": "Kilbride"}\n    ],\n'
+                f'    "orcid": "{ORCID_M}"\n',
+            ),
+        ]
+    for a, b in edits:
+        assert old.count(a) == 1, a
+        old = old.replace(a, b)
+    return old
+
+
+@pytest.mark.parametrize("layout", list(LIBRARY))
+def test_a_name_change_makes_the_new_name_canonical(layout: str, tmp_path: Path) -> None:
+    """The new name becomes the entry's canonical name, the old one stays as a variant (the
+    first of names / of variants), in each layout's way; the official library reads the new
+    canonical name and nobody moves."""
+    src = _copy(layout, tmp_path)
+    changes = ChangeSet(
+        updates={pid: PersonUpdate(pid, name=name) for pid, name in RENAMES.items()}
+    )
+    changes.updates["morag-kilbride"].orcid = ORCID_M
+    result = build_export(changes, src)
+    rel = LAYOUTS[layout][0]
+    assert list(result.files) == [rel] and result.ids_edited == 0
+    old, new = (x.decode() for x in result.files[rel])
+    # byte-minimal: the file as a maintainer would edit it by hand
+    assert new == _renamed(layout, old)
+    summary = {p["id"]: p for p in result.summary()["persons"]}
+    assert summary["jiarui-fenwick-tsinghua"]["renamed_from"] == "Jiarui Fenwick"
+    assert summary["morag-kilbride"]["renamed_from"] == "Morag Kilbride"
+    dest = write_copy(result, tmp_path / "out")
+    before = _library(layout, src / "data", tmp_path)
+    after = _library(layout, dest, tmp_path)
+    assert after["build_error"] == before["build_error"]
+    assert after["owners"] == before["owners"]  # nobody moves
+    got = after["persons"]["jiarui-fenwick-tsinghua"]["names"]
+    assert got[:2] == [["Jiarui", "Fenwick-Reid"], ["Jiarui", "Fenwick"]]
+    got = after["persons"]["morag-kilbride"]["names"]
+    assert got[:2] == [["Morag E.", "Kilbride"], ["Morag", "Kilbride"]]
+    assert len(got) == len(before["persons"]["morag-kilbride"]["names"])  # moved, not added
+    others = set(before["persons"]) - set(RENAMES)
+    assert {k: after["persons"][k] for k in others} == {k: before["persons"][k] for k in others}
+    # the canonical name again is no change
+    same = ("Tobias", "Lindqvist")
+    again = ChangeSet(updates={"tobias-lindqvist": PersonUpdate("tobias-lindqvist", name=same)})
+    assert build_export(again, src).files == {}
+
+
+@pytest.mark.parametrize("layout", list(LIBRARY))
+def test_a_name_change_to_another_persons_name_is_refused(layout: str, tmp_path: Path) -> None:
+    src = _copy(layout, tmp_path)
+    taken = ChangeSet(
+        updates={"morag-kilbride": PersonUpdate("morag-kilbride", name=("Tobias", "Lindqvist"))}
+    )
+    with pytest.raises(BylineError, match="is a name of tobias-lindqvist; a name change to"):
+        build_export(taken, src)
+
+
 def test_people_json_adds_name_in_collapsed_style(tmp_path: Path) -> None:
     src = _copy("2026-json", tmp_path)
     # "J. Fenwick" is a name of jiarui-fenwick-edinburgh only; giving it to tsinghua adds it

@@ -22,17 +22,23 @@ class NewPerson:
     orcid: str | None = None
     comment: str | None = None  # what tells this person apart, e.g. the affiliation
     degree: str | None = None  # institution of the highest degree (``degree`` of the entry)
+    # more names of the entry after (first, last), e.g. the name on the papers of a person
+    # who changed it (the Nov 2025 layout lists no other name by itself)
+    variants: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
 class PersonUpdate:
-    """Fields an EXISTING registry entry lacks and gets (an author-page request that gives
-    the ORCID iD of a person the registry holds without one). Never overwrites: the plan
-    refuses to replace a different value."""
+    """What an EXISTING registry entry gets: the ORCID iD and degree institution it lacks
+    (an author-page request that gives the ORCID iD of a person the registry holds without
+    one), and a new canonical name (a name change: the old canonical name stays as a
+    variant). Never overwrites an ORCID iD and never takes another person's name: the plan
+    refuses both."""
 
     pid: str
     orcid: str | None = None
     degree: str | None = None
+    name: tuple[str, str] | None = None  # (first, last) of the new canonical name
 
 
 @dataclass

@@ -14,7 +14,12 @@ the diff is what a maintainer would have written by hand:
 
 In every layout an existing entry may get the ORCID iD and degree institution it lacks
 (``Entry.fields_set``; the JSON and YAML files as keys in their order, ``name_variants.yaml``
-as lines after the entry's ``id``).
+as lines after the entry's ``id``), and a new canonical name (``Entry.renamed_from``, a name
+change): in the 2026 layouts the new name becomes the first of ``names`` (moved there if the
+entry has it already; the old canonical name stays, as the library's ``Person.canonical_name
+= ...`` does), in ``name_variants.yaml`` it replaces ``canonical`` and the old canonical name
+becomes the first of ``variants`` (an entry without ``id`` gets its old id as ``id``, since
+the library would otherwise derive it from the new name).
 
 Each writer re-reads what it wrote and checks it against the intended registry.
 """
@@ -146,6 +151,50 @@ def _json_fields(
     return edits
 
 
+def _json_items(text: str, start: int) -> list[tuple[int, int, Any]]:
+    """Items of the JSON array whose ``[`` is at ``start``: (start, end, value)."""
+    decoder = json.JSONDecoder()
+    ws = re.compile(r"[ \t\n\r]*")
+    items: list[tuple[int, int, Any]] = []
+    i = ws.match(text, start + 1).end()  # type: ignore[union-attr]
+    if text[i] == "]":
+        return items
+    while True:
+        value, j = decoder.raw_decode(text, i)
+        items.append((i, j, value))
+        i = ws.match(text, j).end()  # type: ignore[union-attr]
+        if text[i] == "]":
+            return items
+        assert text[i] == ","
+        i = ws.match(text, i + 1).end()  # type: ignore[union-attr]
+
+
+def _file_name(value: Any) -> NameKey | None:
+    """The name of one item of a registry entry's names (None for a name in another script)."""
+    if not isinstance(value, dict) or value.get("script"):
+        return None
+    return (str(value.get("first") or "") or None, str(value.get("last") or ""))
+
+
+def _json_rename(text: str, entry: Entry, names_start: int) -> list[tuple[int, int, str]]:
+    """Edits that make ``entry.names[0]`` the first item of its ``names`` array (inserted, or
+    moved there from where it was)."""
+    items = _json_items(text, names_start)
+    name = entry.names[0]
+    first_start = items[0][0]
+    if len(items) > 1:
+        sep = text[items[0][1] : items[1][0]]
+    elif "\n" in text[names_start:first_start]:
+        sep = ",\n" + _indent_at(text, first_start)
+    else:
+        sep = ", "
+    edits = [(first_start, first_start, _json_name(name) + sep)]
+    for k, (_, end, value) in enumerate(items):
+        if k and _file_name(value) == name:
+            edits.append((items[k - 1][1], end, ""))  # the separator before it and the item
+    return edits
+
+
 def write_people_json(data: bytes, registry: Registry) -> bytes:
     text = data.decode("utf-8")
     root = text.index("{")
@@ -162,6 +211,8 @@ def write_people_json(data: bytes, registry: Registry) -> bytes:
         members = _json_members(text, vs)
         by_key = {k: (ks, mvs, mve) for k, ks, mvs, mve in members}
         edits += _json_fields(text, entry, members)
+        if entry.renamed_from is not None:
+            edits += _json_rename(text, entry, by_key["names"][1])
         for name in entry.added_names:
             _, nvs, nve = by_key["names"]
             close = nve - 1  # the closing "]"
@@ -257,6 +308,8 @@ def write_people_yaml(data: bytes, registry: Registry) -> bytes:
         kind = min(len(km.group(1)) for _, km in key_lines) if key_lines else len(step)
         direct = [(i, km.group(2)) for i, km in key_lines if len(km.group(1)) == kind]
         ind = " " * kind
+        if entry.renamed_from is not None:
+            edits += _yaml_rename(entry, key, lines, offsets, direct)
         for name in entry.added_names:
             ni = next(i for i, k in direct if k == "names")
             j = ni + 1
@@ -292,16 +345,64 @@ def write_people_yaml(data: bytes, registry: Registry) -> bytes:
     return _apply(text, edits).encode("utf-8")
 
 
+def _yaml_list_items(lines: list[str], at: int) -> list[int]:
+    """Indexes of the block-list items (``- ...`` lines) that follow line ``at``."""
+    out = []
+    j = at + 1
+    while j < len(lines) and re.match(r" *- ", lines[j]):
+        out.append(j)
+        j += 1
+    return out
+
+
+def _yaml_item_name(line: str) -> NameKey | None:
+    try:
+        value = yaml.safe_load(line.strip()[2:])
+    except yaml.YAMLError:  # pragma: no cover - the reader parsed the file
+        return None
+    return _file_name(value)
+
+
+def _yaml_rename(
+    entry: Entry, pid: str, lines: list[str], offsets: list[int], direct: list[tuple[int, str]]
+) -> list[tuple[int, int, str]]:
+    """Edits that make ``entry.names[0]`` the first item of the entry's ``names`` (a block
+    list in people.yaml): a line inserted before the first item, the line it had removed."""
+    ni = next(i for i, k in direct if k == "names")
+    items = _yaml_list_items(lines, ni)
+    if not items:
+        raise BylineError(
+            f"{LAYOUTS[Layout.PEOPLE_YAML][0]}: the names of {pid} are not a block list "
+            "('- {first: .., last: ..}' lines); change its name by hand"
+        )
+    first = items[0]
+    prefix = re.match(r"( *)- ", lines[first]).group(1)  # type: ignore[union-attr]
+    edits = [(offsets[first], offsets[first], f"{prefix}- {_yaml_name(entry.names[0])}\n")]
+    for i in items[1:]:
+        if _yaml_item_name(lines[i]) == entry.names[0]:
+            edits.append((offsets[i], offsets[i] + len(lines[i]), ""))
+    return edits
+
+
 _ITEM = re.compile(r"^- ", re.MULTILINE)
 _ITEM_KEY = re.compile(r"(?:- |  )([A-Za-z_]+):")
 
 
-def _name_variants_fields(text: str, registry: Registry) -> list[tuple[int, int, str]]:
-    """Edits that add the fields an existing entry of ``name_variants.yaml`` lacks (ORCID iD,
-    degree): lines after its ``id`` (else after its ``canonical`` name), in that order. The
-    entry of an id is the first list item read as that id (its ``id``, else its name slug, as
-    the reader says)."""
-    wanted = {pid: e for pid, e in registry.entries.items() if not e.new and e.fields_set}
+_CANONICAL = re.compile(r"- canonical:[ \t]*(\{[^\n]*\})[ \t]*(?:#[^\n]*)?\n?$")
+
+
+def _name_variants_edits(text: str, registry: Registry) -> list[tuple[int, int, str]]:
+    """Edits of the existing entries of ``name_variants.yaml``: the fields an entry lacks
+    (ORCID iD, degree) as lines after its ``id`` (else after its ``canonical`` name), in that
+    order; a new canonical name in place of the old, which becomes the first of its
+    ``variants`` (the list added at the end of the entry if it has none), with ``id`` added
+    when the entry had none. The entry of an id is the first list item read as that id (its
+    ``id``, else its name slug, as the reader says)."""
+    wanted = {
+        pid: e
+        for pid, e in registry.entries.items()
+        if not e.new and (e.fields_set or e.renamed_from is not None)
+    }
     if not wanted:
         return []
     path = LAYOUTS[Layout.NAME_VARIANTS][0]
@@ -310,7 +411,7 @@ def _name_variants_fields(text: str, registry: Registry) -> list[tuple[int, int,
     if len(starts) != len(persons):  # pragma: no cover - an item written as "-" alone
         raise BylineError(
             f"{path}: {len(persons)} entries read but {len(starts)} found as '- ' lines; "
-            "add the ORCID iD by hand"
+            "add the ORCID iD or name by hand"
         )
     edits: list[tuple[int, int, str]] = []
     done: set[str] = set()
@@ -321,19 +422,59 @@ def _name_variants_fields(text: str, registry: Registry) -> list[tuple[int, int,
         done.add(person.person_id)
         end = starts[i + 1] if i + 1 < len(starts) else len(text)
         lines = text[starts[i] : end].splitlines(keepends=True)
+        offsets = [starts[i] + sum(len(x) for x in lines[:j]) for j in range(len(lines))]
         keys = [(j, m.group(1)) for j, line in enumerate(lines) if (m := _ITEM_KEY.match(line))]
+        if lines and not lines[-1].endswith("\n"):
+            edits.append((end, end, "\n"))
+        if entry.renamed_from is not None:
+            edits += _name_variants_rename(entry, lines, offsets, keys, end, path)
         anchor = next((j for j, k in keys if k == "id"), 0)  # the id line, else canonical
         following = [j for j, _ in keys if j > anchor]
         j = following[0] if following else len(lines)
-        at = starts[i] + sum(len(x) for x in lines[:j])
-        if j == len(lines) and lines and not lines[-1].endswith("\n"):
-            edits.append((at, at, "\n"))
+        at = offsets[j] if j < len(lines) else end
         added = "".join(
             f"  {k}: {_yaml_scalar(getattr(entry, k))}\n"
             for k in ("orcid", "degree")
             if k in entry.fields_set
         )
-        edits.append((at, at, added))
+        if added:
+            edits.append((at, at, added))
+    return edits
+
+
+def _name_variants_rename(
+    entry: Entry,
+    lines: list[str],
+    offsets: list[int],
+    keys: list[tuple[int, str]],
+    end: int,
+    path: str,
+) -> list[tuple[int, int, str]]:
+    m = _CANONICAL.match(lines[0])
+    variants = next((j for j, k in keys if k == "variants"), None)
+    if m is None or (variants is not None and lines[variants].split(":", 1)[1].strip()):
+        raise BylineError(
+            f"{path}: the entry {entry.pid} is not written as '- canonical: {{first: .., last: "
+            "..}}' with a block list of variants; change its name by hand"
+        )
+    old = entry.renamed_from
+    assert old is not None
+    edits = [(offsets[0] + m.start(1), offsets[0] + m.end(1), _yaml_name(entry.names[0]))]
+    if not any(k == "id" for _, k in keys):  # the id was the old name's slug: keep it
+        at = offsets[1] if len(lines) > 1 else end
+        edits.append((at, at, f"  id: {_yaml_scalar(entry.pid)}\n"))
+    if variants is not None:
+        items = _yaml_list_items(lines, variants)
+        prefix = re.match(r"( *)- ", lines[items[0]]).group(1) if items else "  "  # type: ignore[union-attr]
+        at = offsets[variants + 1] if variants + 1 < len(lines) else end
+        edits.append((at, at, f"{prefix}- {_yaml_name(old)}\n"))
+        for i in items:
+            if _yaml_item_name(lines[i]) == entry.names[0]:
+                edits.append((offsets[i], offsets[i] + len(lines[i]), ""))
+    else:  # after the entry's last line that is not blank or a comment
+        last = max((j for j, x in enumerate(lines) if x.strip() and not x.lstrip().startswith("#")))
+        at = offsets[last + 1] if last + 1 < len(lines) else end
+        edits.append((at, at, f"  variants:\n  - {_yaml_name(old)}\n"))
     return edits
 
 
@@ -341,7 +482,7 @@ def write_name_variants(data: bytes, registry: Registry) -> bytes:
     text = data.decode("utf-8")
     if text and not text.endswith("\n"):
         text += "\n"
-    text = _apply(text, _name_variants_fields(text, registry))
+    text = _apply(text, _name_variants_edits(text, registry))
     blocks = []
     for entry in (e for e in registry.entries.values() if e.new):
         lines = [f"- canonical: {_yaml_name(entry.names[0])}", f"  id: {_yaml_scalar(entry.pid)}"]
@@ -404,6 +545,10 @@ def write_registry(layout: str, data: bytes, registry: Registry) -> bytes:
             )
             or (entry.new and (p.orcid != entry.orcid or p.comment != entry.comment))
             or (entry.fields_set and (p.orcid != entry.orcid or p.degree != entry.degree))
+            or (
+                entry.renamed_from is not None
+                and (p.names[0].first or None, p.names[0].last) != entry.names[0]
+            )
         ):
             raise BylineError(  # pragma: no cover - a bug in a writer
                 f"internal error: the edited {path} does not hold entry {entry.pid} as intended"

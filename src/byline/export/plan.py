@@ -73,6 +73,7 @@ class PersonChange:
     names_added: list[str] = field(default_factory=list)
     disable_name_matching_set: bool = False
     fields_set: list[str] = field(default_factory=list)  # "orcid", "degree" added to it
+    renamed_from: str | None = None  # its canonical name before this change renamed it
     moved_in: list[Move] = field(default_factory=list)
     moved_out: list[Move] = field(default_factory=list)
     kept: int = 0  # undecided mentions given this person's id so they stay with it
@@ -107,6 +108,7 @@ class ExportResult:
                     "names_added": p.names_added,
                     "disable_name_matching_set": p.disable_name_matching_set,
                     "fields_set": p.fields_set,
+                    "renamed_from": p.renamed_from,
                     "papers_in": [m.as_dict() for m in p.moved_in],
                     "papers_out": [m.as_dict() for m in p.moved_out],
                     "kept_by_id": p.kept,
@@ -203,8 +205,9 @@ class _Planner:
         for pid in sorted(ch.updates):
             if pid not in reg.entries or reg.entries[pid].catch_all:
                 raise BylineError(
-                    f"{pid!r} is not a person of {self.reg_rel}; an ORCID iD or degree is only "
-                    "added to an existing entry (a new person gets them as a new entry)"
+                    f"{pid!r} is not a person of {self.reg_rel}; an ORCID iD, degree or new "
+                    "name is only added to an existing entry (a new person gets them as a new "
+                    "entry)"
                 )
         for key in set(ch.assign.values()) | ch.disable_name_matching:
             if key not in reg.entries and key not in ch.new_persons:
@@ -304,6 +307,8 @@ class _Planner:
             pid = new_person_id(slug, taken, shared=shared, institution=comment, orcid=orcid)
             given.add(pid)
             names = [(first or None, last)]
+            if np:
+                names += [n for n in ((a or None, b) for a, b in np.variants) if n not in names]
             if not old:
                 names += [n for n in ((a or None, b) for a, b in counts) if n not in names]
             degree = np.degree if np else None
@@ -313,9 +318,12 @@ class _Planner:
             self.key_to_id[key] = pid
             self.touched.add(pid)
         # fields existing entries lack (an ORCID iD is never overwritten: Registry.fill)
+        # and new canonical names (the old one stays a variant: Registry.rename)
         for pid, up in sorted(ch.updates.items()):
             reg.fill(pid, up.orcid, up.degree)
-            if reg.entries[pid].fields_set:
+            if up.name:
+                reg.rename(pid, (up.name[0] or None, up.name[1]))
+            if reg.entries[pid].fields_set or reg.entries[pid].renamed_from:
                 self.touched.add(pid)
         # ORCID iDs must stay unique in the registry
         holders: dict[str, str] = {}
@@ -522,6 +530,9 @@ class _Planner:
                     names_added=[" ".join(x for x in n if x) for n in (e.added_names if e else [])],
                     disable_name_matching_set=bool(e and e.flag_set),
                     fields_set=list(e.fields_set) if e else [],
+                    renamed_from=(
+                        " ".join(x for x in e.renamed_from if x) if e and e.renamed_from else None
+                    ),
                 )
             return persons[pid]
 

@@ -57,11 +57,18 @@ class Entry:
     added_names: list[NameKey] = field(default_factory=list)
     flag_set: bool = False  # disable_name_matching set by this export
     fields_set: list[str] = field(default_factory=list)  # "orcid", "degree" filled by it
+    renamed_from: NameKey | None = None  # the canonical name before this export renamed it
 
     @property
     def edited(self) -> bool:
         """Whether this export writes the entry (new, or changed)."""
-        return self.new or bool(self.added_names) or self.flag_set or bool(self.fields_set)
+        return (
+            self.new
+            or bool(self.added_names)
+            or self.flag_set
+            or bool(self.fields_set)
+            or self.renamed_from is not None
+        )
 
 
 class Registry:
@@ -139,6 +146,33 @@ class Registry:
         if degree and not entry.degree:
             entry.degree = degree
             entry.fields_set.append("degree")
+
+    def name_holders(self, name: NameKey, pid: str | None = None) -> list[str]:
+        """Ids of the entries other than ``pid`` that go by ``name`` (by the layout's name
+        slug, as the library matches names; the exact name too in the Nov 2025 layout)."""
+        ids = set(self._by_slug.get(self.slug(*name), ())) | set(self._by_name.get(name, ()))
+        return sorted(ids - {pid})
+
+    def rename(self, pid: str, name: NameKey) -> None:
+        """Make ``name`` the canonical (first) name of ``pid``; its old canonical name stays
+        as a variant, as the library's ``Person.canonical_name = ...`` does. A name another
+        entry goes by is refused: that name change is made by hand."""
+        entry = self.entries[pid]
+        if entry.names and entry.names[0] == name:
+            return
+        holders = self.name_holders(name, pid)
+        if holders:
+            full = " ".join(x for x in name if x)
+            raise BylineError(
+                f"the new name {full} of {pid} is a name of {', '.join(holders)}; a name "
+                "change to another person's name is made by hand"
+            )
+        old = entry.names[0]
+        if name not in entry.names:
+            self._index(pid, name)
+        entry.names = [name] + [n for n in entry.names if n != name]
+        if entry.renamed_from is None:
+            entry.renamed_from = old
 
     def ids_with_slug(self, slug: str) -> set[str]:
         return set(self._by_slug.get(slug, ()))
