@@ -208,9 +208,7 @@ def _page_blocks(corpus: Corpus, ref: PageRef, label: str) -> list[str]:
     person = corpus.persons.get(ref.key) if ref.form == "verified" else None
     if person is not None and not person.catch_all:
         slugs = [n.slug for n in person.names if n.slug in corpus.blocks]
-        slugs += sorted(
-            {m.slug for m in corpus.mentions if m.person_id == ref.key} - set(slugs)
-        )
+        slugs += sorted({m.slug for m in corpus.mentions if m.person_id == ref.key} - set(slugs))
         if slugs:
             return slugs
     slug = ref.key if ref.key in corpus.blocks else name_slug(ref.key.replace("-", " "), "")
@@ -244,9 +242,7 @@ def find_anchors(corpus: Corpus, request: Request, mentions: list[Mention]) -> l
         elif holder and m.person_id == holder:
             anchors.append(Anchor("registry", mid, f"{m.paper_id} carries the id {holder}"))
         if request.openreview and m.openreview == request.openreview:
-            anchors.append(
-                Anchor("openreview", mid, f"{m.paper_id} carries your OpenReview id")
-            )
+            anchors.append(Anchor("openreview", mid, f"{m.paper_id} carries your OpenReview id"))
         if m.paper_id in named_ids:
             anchors.append(Anchor("paper_id", mid, f"you named {m.paper_id}"))
         else:
@@ -358,11 +354,12 @@ def find_requester(engine: Engine, request: Request, result: BlockResult) -> _Fo
             f"nothing in the request ties you to one of the {len(groups)} persons on "
             f"{result.slug}; byline took the one with the most papers"
         )
-    mine = [result.mentions[i].mention_id for i in groups[key] if result.mentions[i].mention_id
-            not in foreign]
-    claimed = [
-        a for a in anchors if a.weight >= CLAIM and result.keys[index[a.mention_id]] != key
+    mine = [
+        result.mentions[i].mention_id
+        for i in groups[key]
+        if result.mentions[i].mention_id not in foreign
     ]
+    claimed = [a for a in anchors if a.weight >= CLAIM and result.keys[index[a.mention_id]] != key]
     for a in claimed:
         if a.mention_id not in mine:
             mine.append(a.mention_id)
@@ -399,7 +396,7 @@ def _new_key(slug: str, seed: str) -> str:
 
 
 def _split_name(text: str) -> tuple[str, str]:
-    """"Jiarui Fenwick-Reid" -> ("Jiarui", "Fenwick-Reid"); "Fenwick, Jiarui" the same."""
+    """ "Jiarui Fenwick-Reid" -> ("Jiarui", "Fenwick-Reid"); "Fenwick, Jiarui" the same."""
     text = " ".join(text.split())
     if "," in text:
         last, first = (x.strip() for x in text.split(",", 1))
@@ -423,8 +420,11 @@ def _person(
     name: tuple[str, str] | None = None,
 ) -> ProposedPerson:
     corpus = engine.corpus
-    by_id = {m.mention_id: m for s in {paper_of(m) for m in mention_ids}
-             for m in corpus.papers[s].authors}
+    by_id = {
+        m.mention_id: m
+        for s in {paper_of(m) for m in mention_ids}
+        for m in corpus.papers[s].authors
+    }
     ms = [by_id[m] for m in mention_ids]
     first, last = name or _commonest_name(ms)
     holder = registry_person(corpus, request.orcid) if requester else None
@@ -507,21 +507,20 @@ def propose(engine: Engine, request: Request) -> Proposal:
     name = None
     if kind == "name_change" and request.preferred_name:
         name = _split_name(request.preferred_name)
-    me = _person(
-        engine, primary[0].key, mine, request, requester=True, shared=shared, name=name
-    )
+    me = _person(engine, primary[0].key, mine, request, requester=True, shared=shared, name=name)
     persons = [me]
     if kind == "split":
         for f, r in zip(found, results, strict=True):
             for key, idx in sorted(r.groups().items()):
                 if key == f.key:
                     continue
-                ids = [r.mentions[i].mention_id for i in idx if r.mentions[i].mention_id
-                       not in set(mine)]
+                ids = [
+                    r.mentions[i].mention_id
+                    for i in idx
+                    if r.mentions[i].mention_id not in set(mine)
+                ]
                 if ids:
-                    persons.append(
-                        _person(engine, key, ids, request, requester=False, shared=True)
-                    )
+                    persons.append(_person(engine, key, ids, request, requester=False, shared=True))
         if len(persons) == 1:
             reasons.append(
                 "byline sees one person on this page; a split needs the papers that are not "
@@ -837,9 +836,7 @@ def record_proposals(
         slugs = {s for i in intents for s in i.mentions}
         shown = {s: Shown(written.get(s, state.version(s))) for s in slugs}
         try:
-            done = apply_intents(
-                engine.store, intents, shown, actor=actor, model_version=version
-            )
+            done = apply_intents(engine.store, intents, shown, actor=actor, model_version=version)
         except BylineError as exc:
             out.append(Recorded(p, [], str(exc)))
             continue

@@ -610,4 +610,3 @@ class Review:
         split = self._split(slug)
         self._remember(split.result)
         self._requeue(split)
-
