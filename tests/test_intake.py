@@ -472,6 +472,155 @@ def test_two_orcids_for_one_person_are_left_out_of_the_patch(
     assert a["needs_review"] and b["needs_review"]
 
 
+# ---------------------------------------------------------------------------- name changes
+
+
+def _names(doc: dict[str, Any], pid: str) -> list[str]:
+    return [" ".join(x for x in n if x) for n in doc["persons"][pid]["names"]]
+
+
+@pytest.mark.parametrize("layout", ["2026-json", "2026-yaml"])
+def test_2026_name_change_of_an_existing_entry(layout: str, tmp_path: Path) -> None:
+    """The new name becomes the entry's canonical name, the old one stays a variant, with
+    the ORCID iD and degree it lacked; checked with the official library of the layout."""
+    data, db = _lib2026(tmp_path, layout)
+    patch = tmp_path / "rename.patch"
+    (d,) = intake_json(db, REQ / "2026" / "fenwick-rename.md", extra=("--patch", str(patch)))
+    assert d["kind"] == "name_change" and d["person"] == "jiarui-fenwick-tsinghua"
+    assert d["papers"] == ["2026.acl-long.2", "2026.acl-long.3"]
+    assert (
+        "the existing person `jiarui-fenwick-tsinghua` (Jiarui Fenwick-Reid), whose entry gets "
+        "ORCID iD 0000-0002-7345-6127, degree institution Tsinghua University and the name "
+        "Jiarui Fenwick-Reid as its canonical name (Jiarui Fenwick kept as a variant);"
+        in one_line(d["reply"])
+    )
+    assert "by hand" not in d["reply"]
+    before = _official(layout, data / "data", tmp_path)
+    after = _official(layout, _apply(data, patch, tmp_path), tmp_path)
+    assert _names(after, "jiarui-fenwick-tsinghua") == [
+        "Jiarui Fenwick-Reid",
+        *_names(before, "jiarui-fenwick-tsinghua"),
+    ]
+    got = after["persons"]["jiarui-fenwick-tsinghua"]
+    assert (got["orcid"], got["degree"]) == ("0000-0002-7345-6127", "Tsinghua University")
+    for label, owner in before["owners"].items():
+        want = "jiarui-fenwick-tsinghua" if label == "2026.acl-long.3#0" else owner
+        assert after["owners"][label] == want, label
+
+
+def test_2025_name_change_of_an_existing_entry(lib2025: tuple[Path, str], tmp_path: Path) -> None:
+    """name_variants.yaml: the new name replaces ``canonical``, the old one is the first
+    variant, and the entry, whose id was its old name's slug, gets ``id`` written out."""
+    data, db = lib2025
+    patch = tmp_path / "rename.patch"
+    req = REQ / "2025-11" / "kilbride-rename.md"
+    (d,) = intake_json(db, req, extra=("--patch", str(patch)))
+    assert d["person"] == "morag-kilbride" and not d["needs_review"]
+    assert "the name Morag Kilbride-Shaw as its canonical name (Morag Kilbride kept as a " in (
+        one_line(d["reply"])
+    )
+    text = patch.read_text()
+    assert "-- canonical: {first: Morag, last: Kilbride}\n" in text
+    assert "+- canonical: {first: Morag, last: Kilbride-Shaw}\n+  id: morag-kilbride\n" in text
+    assert "   variants:\n+  - {first: Morag, last: Kilbride}\n" in text
+    before = _official("2025-11", data / "data", tmp_path)
+    after = _official("2025-11", _apply(data, patch, tmp_path), tmp_path)
+    assert _names(after, "morag-kilbride")[:3] == [
+        "Morag Kilbride-Shaw",
+        "Morag Kilbride",
+        "Morag E. Kilbride",
+    ]
+    assert after["owners"] == before["owners"]  # the papers were hers by name: nobody moves
+
+
+def _renamed_request(tmp_path: Path, src: Path, name: str, stem: str) -> Path:
+    """``src`` as a name change to ``name``."""
+    text = src.read_text()
+    text = text.replace("- [x] Verification", "- [ ] Verification")
+    text = text.replace("- [ ] Name change", "- [x] Name change")
+    text = text.replace("### Preferred author name\n\n_No response_", "### Preferred author name")
+    for old in ("Jiarui Fenwick-Reid\n", "Ines Okafor-Reid\n"):
+        text = text.replace(f"### Preferred author name\n\n{old}", "### Preferred author name")
+    text = text.replace("### Preferred author name", f"### Preferred author name\n\n{name}\n")
+    out = tmp_path / f"{stem}.md"
+    out.write_text(text)
+    return out
+
+
+def test_2025_name_change_without_registry_entry(lib2025: tuple[Path, str], tmp_path: Path) -> None:
+    """No entry yet: the patch creates one with the new name canonical and the name on the
+    papers as its variant, and gives the papers its id."""
+    data, db = lib2025
+    req = _renamed_request(
+        tmp_path, REQ / "2025-11" / "achterberg.md", "Gordon Achterberg-Lund", "rename"
+    )
+    patch = tmp_path / "new.patch"
+    (d,) = intake_json(db, req, extra=("--patch", str(patch)))
+    assert d["person"] == "gordon-achterberg-lund" and d["papers"] == ["2024.acl-long.4"]
+    assert "the name on your papers, Gordon Achterberg, kept as a variant" in one_line(d["reply"])
+    text = patch.read_text()
+    assert "+- canonical: {first: Gordon, last: Achterberg-Lund}\n" in text
+    assert "+  variants:\n+  - {first: Gordon, last: Achterberg}\n" in text
+    before = _official("2025-11", data / "data", tmp_path)
+    after = _official("2025-11", _apply(data, patch, tmp_path), tmp_path)
+    assert _names(after, "gordon-achterberg-lund")[:2] == [
+        "Gordon Achterberg-Lund",
+        "Gordon Achterberg",
+    ]
+    for label, owner in before["owners"].items():
+        want = "gordon-achterberg-lund" if label == "2024.acl-long.4#0" else owner
+        assert after["owners"][label] == want, label
+
+
+@pytest.mark.parametrize("layout", ["2026-json", "2026-yaml"])
+def test_2026_name_change_without_registry_entry(layout: str, tmp_path: Path) -> None:
+    data, db = _lib2026(tmp_path, layout)
+    patch = tmp_path / "new.patch"
+    (d,) = intake_json(db, REQ / "2026" / "okafor-rename.md", extra=("--patch", str(patch)))
+    assert d["person"] == "ines-okafor-reid"
+    assert "the name on your papers, Ines Okafor, kept as a variant" in one_line(d["reply"])
+    before = _official(layout, data / "data", tmp_path)
+    after = _official(layout, _apply(data, patch, tmp_path), tmp_path)
+    assert _names(after, "ines-okafor-reid")[:2] == ["Ines Okafor-Reid", "Ines Okafor"]
+    assert after["persons"]["ines-okafor-reid"]["orcid"] == "0000-0003-2290-6551"
+    hers = ("2026.emnlp-main.6#0", "2026.emnlp-main.7#1")
+    for label, owner in before["owners"].items():
+        assert after["owners"][label] == ("ines-okafor-reid" if label in hers else owner), label
+
+
+def test_a_name_change_to_another_persons_name_is_a_conflict(
+    lib2026: tuple[Path, str], tmp_path: Path
+) -> None:
+    req = _renamed_request(
+        tmp_path, REQ / "2026" / "fenwick-rename.md", "Tobias Lindqvist", "taken"
+    )
+    patch = tmp_path / "p.patch"
+    (d,) = intake_json(lib2026[1], req, extra=("--patch", str(patch)))
+    assert d["person"] == "jiarui-fenwick-tsinghua" and d["needs_review"]
+    assert (
+        "conflict: the name Tobias Lindqvist is already a name of tobias-lindqvist; the patch "
+        "leaves the name change out" in one_line(d["reply"])
+    )
+    assert "as its canonical name" not in d["reply"]
+    text = patch.read_text()  # the papers and the ORCID iD are still in it
+    assert "0000-0002-7345-6127" in text and "Lindqvist" not in text
+
+
+def test_two_new_names_for_one_person_are_left_out_of_the_patch(
+    lib2026: tuple[Path, str], tmp_path: Path
+) -> None:
+    other = _renamed_request(
+        tmp_path, REQ / "2026" / "fenwick-rename.md", "Jiarui Fenwick-Lee", "other"
+    )
+    res = invoke("intake", str(REQ / "2026" / "fenwick-rename.md"), str(other), "--json",
+                 "--db", lib2026[1])  # fmt: skip
+    a, b = json.loads(res.stdout)
+    msg = "jiarui-fenwick-tsinghua is given 2 different new names by"
+    assert msg in one_line(a["reply"]) and msg in one_line(b["reply"])
+    assert "left out of the patch" in one_line(a["reply"])
+    assert a["needs_review"] and b["needs_review"]
+
+
 # ---------------------------------------------------------------------------- --record
 
 

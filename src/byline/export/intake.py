@@ -1,8 +1,10 @@
 """``byline intake --patch``: the proposals of a batch of requests as one Anthology change.
 
 The proposals become a :class:`ChangeSet` (the requester's mentions assigned to the proposed
-person, a new person entry with ``orcid`` and ``degree``, or the ``orcid`` and ``degree`` an
-existing entry lacks) and go through the same planner as
+person, a new person entry with ``orcid`` and ``degree`` (and, for a name change, the new name
+canonical with the names on the papers as variants), or the ``orcid`` and ``degree`` an
+existing entry lacks and a name change's new canonical name) and go through the same planner
+as
 ``byline export``: byte-minimal ``id=`` edits, the registry in the data's layout, everyone
 else kept where they were (``disable_name_matching`` in the 2026 layouts where other people
 stay on the name). Proposals the batch check left out (contradictions) are not in it.
@@ -66,9 +68,9 @@ def intake_changes(proposals: list[Proposal]) -> ChangeSet:
         for person in persons:
             for mid in person.mention_ids:
                 changes.assign[mid] = person.key
-            if not person.new and (person.add_orcid or person.add_degree):
+            if not person.new and (person.add_orcid or person.add_degree or person.add_name):
                 changes.updates[person.key] = PersonUpdate(
-                    person.key, person.add_orcid, person.add_degree
+                    person.key, person.add_orcid, person.add_degree, person.add_name
                 )
             if person.new:
                 changes.new_persons[person.key] = NewPerson(
@@ -78,6 +80,7 @@ def intake_changes(proposals: list[Proposal]) -> ChangeSet:
                     orcid=person.orcid,
                     comment=person.comment,
                     degree=person.degree,
+                    variants=list(person.variants),
                 )
     return changes
 

@@ -96,6 +96,11 @@ class ProposedPerson:
         requester: whether this is the person who asked.
         add_orcid, add_degree: what an existing entry lacks and the request gives (the
             patch adds them; a different ORCID iD is never overwritten).
+        add_name: a name change's new name, (first, last), that an existing entry gets as
+            its canonical name (its old canonical name, ``renamed_from``, stays a variant).
+        variants: the other names of a new entry (a name change: the names on the papers).
+        name_taken_by: registry persons that already go by the requested new name (a
+            conflict: the name change is left out of the patch).
     """
 
     key: str
@@ -111,11 +116,23 @@ class ProposedPerson:
     requester: bool = False
     add_orcid: str | None = None
     add_degree: str | None = None
+    add_name: tuple[str, str] | None = None
+    renamed_from: tuple[str, str] | None = None
+    variants: list[tuple[str, str]] = field(default_factory=list)
+    name_taken_by: list[str] = field(default_factory=list)
 
     @property
     def given_orcid(self) -> str | None:
         """The ORCID iD the patch gives this person: a new entry's, or one added."""
         return self.orcid if self.new else self.add_orcid
+
+    @property
+    def given_name(self) -> tuple[str, str] | None:
+        """The new name the patch gives this person: a new entry's that differs from the
+        names on its papers, or the canonical name an existing entry gets."""
+        if self.new:
+            return (self.first, self.last) if self.variants else None
+        return self.add_name
 
 
 @dataclass
@@ -427,6 +444,7 @@ def _person(
     }
     ms = [by_id[m] for m in mention_ids]
     first, last = name or _commonest_name(ms)
+    taken_by: list[str] = []
     holder = registry_person(corpus, request.orcid) if requester else None
     existing = holder or (
         found_key if found_key in corpus.persons and not corpus.is_catch_all(found_key) else None
@@ -437,6 +455,16 @@ def _person(
         if len(by_name) == 1 and not (by_name[0].catch_all or by_name[0].disable_name_matching):
             existing = by_name[0].person_id
     add_orcid = add_degree = None
+    add_name = renamed_from = None
+    variants: list[tuple[str, str]] = []
+    if name:  # a name change: the new name must not be another registry person's
+        taken_by = [
+            pid
+            for pid in registry_names(corpus, {name_slug(*name)})
+            if pid != existing and not corpus.persons[pid].catch_all
+        ]
+        if taken_by:
+            first, last = _commonest_name(ms)
     if existing:
         entry = corpus.persons[existing]
         key, pid, new = existing, existing, False
@@ -444,7 +472,12 @@ def _person(
         if requester and not (orcid and request.orcid and orcid != request.orcid):
             add_orcid = request.orcid if not orcid else None
             add_degree = request.institution if not degree else None
+        canonical = (entry.names[0].first, entry.names[0].last)
+        if name and not taken_by and name != canonical:
+            add_name, renamed_from = name, canonical
     else:
+        if name and not taken_by:
+            variants = sorted({(m.first, m.last) for m in ms} - {name})
         affs = Counter(m.affiliation for m in ms if m.affiliation)
         degree = request.institution if requester else None
         comment = (degree if shared else None) or (affs.most_common(1)[0][0] if affs else None)
@@ -469,6 +502,10 @@ def _person(
         requester=requester,
         add_orcid=add_orcid,
         add_degree=add_degree,
+        add_name=add_name,
+        renamed_from=renamed_from,
+        variants=variants,
+        name_taken_by=taken_by,
     )
 
 
@@ -541,10 +578,11 @@ def propose(engine: Engine, request: Request) -> Proposal:
             f"conflict: the registry gives {me.pid} the ORCID iD {me.orcid}, not "
             f"{request.orcid}; the patch keeps {me.orcid} (an ORCID iD is never overwritten)"
         )
-    if kind == "name_change" and not me.new:
+    if me.name_taken_by and name:
         reasons.append(
-            f"{me.pid} is in the registry; add the name {' '.join(name or ())} to its entry by "
-            "hand (the patch only moves papers)"
+            f"conflict: the name {' '.join(name)} is already a name of "
+            f"{', '.join(me.name_taken_by)}; the patch leaves the name change out (a "
+            "maintainer makes it by hand)"
         )
     index = {m.mention_id: (r, i) for r in results for i, m in enumerate(r.mentions)}
     uncertain = sorted(
@@ -636,11 +674,22 @@ def write_reply(p: Proposal) -> str:
         fields = [f"ORCID iD {p.request.orcid}" if p.request.orcid else None]
         fields.append(f"degree institution {me.degree}" if me.degree else None)
         extra = ", ".join(f for f in fields if f)
-        lines.append(f"- a verified person {who} ({name}){', with ' + extra if extra else ''};")
+        aka = ", ".join(" ".join(x for x in v if x) for v in me.variants)
+        lines.append(
+            f"- a verified person {who} ({name}){', with ' + extra if extra else ''}"
+            + (f"; the name on your papers, {aka}, kept as a variant" if aka else "")
+            + ";"
+        )
     else:
         added = [f"ORCID iD {me.add_orcid}" if me.add_orcid else None]
         added.append(f"degree institution {me.add_degree}" if me.add_degree else None)
-        extra = " and ".join(a for a in added if a)
+        if me.add_name and me.renamed_from:
+            added.append(
+                f"the name {' '.join(x for x in me.add_name if x)} as its canonical name "
+                f"({' '.join(x for x in me.renamed_from if x)} kept as a variant)"
+            )
+        given = [a for a in added if a]
+        extra = " and ".join([", ".join(given[:-1]), given[-1]] if len(given) > 2 else given)
         lines.append(
             f"- the existing person {who} ({name})"
             + (f", whose entry gets {extra}" if extra else "")
@@ -689,8 +738,8 @@ def write_reply(p: Proposal) -> str:
 
 def check_batch(proposals: list[Proposal]) -> list[str]:
     """Contradictions between the proposals of one batch (the same paper given to two
-    different persons, two ORCID iDs given to one person, one ORCID iD to two); every side
-    is marked ``patched = False`` and ``needs_review``."""
+    different persons, two ORCID iDs or two new names given to one person, one ORCID iD or
+    one new name to two); every side is marked ``patched = False`` and ``needs_review``."""
     claims: dict[str, dict[str, list[int]]] = {}
     for i, p in enumerate(proposals):
         for person in p.persons:
@@ -700,11 +749,18 @@ def check_batch(proposals: list[Proposal]) -> list[str]:
     # person per iD
     by_person: dict[str, dict[str, list[int]]] = {}
     by_orcid: dict[str, dict[str, list[int]]] = {}
+    names_of: dict[str, dict[str, list[int]]] = {}
+    by_name: dict[str, dict[str, list[int]]] = {}
     for i, p in enumerate(proposals):
         for person in p.persons:
             if person.given_orcid:
                 by_person.setdefault(person.key, {}).setdefault(person.given_orcid, []).append(i)
                 by_orcid.setdefault(person.given_orcid, {}).setdefault(person.key, []).append(i)
+            if person.given_name:
+                full = " ".join(x for x in person.given_name if x)
+                names_of.setdefault(person.key, {}).setdefault(full, []).append(i)
+                slug = name_slug(*person.given_name)
+                by_name.setdefault(slug, {}).setdefault(person.key, []).append(i)
     messages: list[str] = []
 
     def mark(by: dict[str, list[int]], what: str) -> None:
@@ -729,6 +785,12 @@ def check_batch(proposals: list[Proposal]) -> list[str]:
     for orcid, keys in sorted(by_orcid.items()):
         if len(keys) > 1:
             mark(keys, f"ORCID iD {orcid} is given to {len(keys)} different persons")
+    for key, names in sorted(names_of.items()):
+        if len(names) > 1:
+            mark(names, f"{key} is given {len(names)} different new names")
+    for slug, keys in sorted(by_name.items()):
+        if len(keys) > 1:
+            mark(keys, f"the new name {slug} is given to {len(keys)} different persons")
     return messages
 
 
@@ -865,6 +927,7 @@ def proposal_doc(p: Proposal) -> dict[str, Any]:
                 "mention_ids": sorted(q.mention_ids),
                 "add_orcid": q.add_orcid,
                 "add_degree": q.add_degree,
+                "add_name": list(q.add_name) if q.add_name else None,
             }
             for q in (p.persons if p.kind == "split" else [p.requester])
         ],

@@ -431,6 +431,9 @@ class Review:
             for x in (
                 f"ORCID iD {me['add_orcid']}" if me.get("add_orcid") else "",
                 f"degree institution {me['add_degree']}" if me.get("add_degree") else "",
+                f"the name {' '.join(x for x in me['add_name'] if x)}"
+                if me.get("add_name")
+                else "",
             )
             if x
         )
