@@ -55,3 +55,39 @@ def test_refusals(tmp_path: Path) -> None:
     with pytest.raises(BylineError, match="other features"):
         load_booster(tmp_path / "m.txt", FEATURES, "train it")
     assert json.loads((tmp_path / "m.json").read_text())["features"] == ["a", "c"]
+
+
+def test_compiled_forest_predicts_as_lightgbm(tmp_path: Path) -> None:
+    """split --all's compiled forest (lleaves): LightGBM's P to float32, compiled once per
+    machine (a second compile loads the cache), never pickled, and NaN features as LightGBM
+    treats them."""
+    import pickle
+
+    from byline.model import PairwiseModel
+    from byline.model.booster import compile_booster
+
+    X, y = _data()
+    b = fit_booster(X, y, FEATURES, PARAMS, seed=1, num_rounds=30)
+    X[::7, 1] = np.nan  # missing values take LightGBM's default branches
+    forest = compile_booster(b, tmp_path)
+    assert forest is not None
+    assert np.array_equal(predict(b, X, "train it", forest), predict(b, X, "train it"))
+    cached = sorted(p.name for p in (tmp_path / "compiled").iterdir())
+    assert [p.rsplit(".", 1)[1] for p in cached] == ["bin", "txt"]
+    again = compile_booster(b, tmp_path)
+    assert np.array_equal(again.predict(X.astype(np.float64)), forest.predict(X))
+    assert sorted(p.name for p in (tmp_path / "compiled").iterdir()) == cached
+    model = PairwiseModel.load()
+    assert model.compile(tmp_path)
+    assert pickle.loads(pickle.dumps(model)).compiled is None
+
+
+def test_compiled_forest_falls_back_to_lightgbm(tmp_path: Path) -> None:
+    """A cache folder that cannot be written: no compiled forest, LightGBM predicts."""
+    from byline.model.booster import compile_booster
+
+    X, y = _data()
+    b = fit_booster(X, y, FEATURES, PARAMS, seed=1, num_rounds=5)
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    assert compile_booster(b, blocker) is None

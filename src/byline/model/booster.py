@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import os
+import platform
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
@@ -20,6 +24,7 @@ import numpy as np
 from byline.errors import BylineError
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
+log = logging.getLogger(__name__)
 
 
 def shipped_path(name: str) -> Path:
@@ -46,13 +51,72 @@ def fit_booster(
     return lgb.train(params, data, num_boost_round=num_rounds)
 
 
-def predict(booster: lgb.Booster | None, X: np.ndarray, how_to_build: str) -> np.ndarray:
-    """P(positive) per row, float32."""
+def predict(
+    booster: lgb.Booster | None, X: np.ndarray, how_to_build: str, compiled: Any = None
+) -> np.ndarray:
+    """P(positive) per row, float32: by the compiled forest when given
+    (:func:`compile_booster`), else by LightGBM."""
     if booster is None:
         raise BylineError(f"the model is not trained; {how_to_build}")
     if len(X) == 0:
         return np.zeros(0, dtype=np.float32)
+    if compiled is not None:
+        return np.asarray(compiled.predict(np.asarray(X, dtype=np.float64), n_jobs=1), np.float32)
     return np.asarray(booster.predict(X, num_threads=1), dtype=np.float32)
+
+
+def compiled_cache_dir() -> Path:
+    """Where compiled forests are kept: ``$BYLINE_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/byline`` (``~/.cache/byline``)."""
+    if os.environ.get("BYLINE_CACHE_DIR"):
+        return Path(os.environ["BYLINE_CACHE_DIR"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "byline"
+
+
+def compile_booster(booster: lgb.Booster, cache_dir: Path | None = None) -> Any:
+    """The booster compiled to machine code by lleaves (LLVM), for bulk prediction: about
+    8x LightGBM's speed on one core, the same P(same) to float32 on every pair of the
+    Anthology (``bench/split_identity.py``; double sums of the trees agree to ~1e-15).
+
+    The compiled code is cached per trees, lleaves and llvmlite version and machine in
+    :func:`compiled_cache_dir` (written under a temporary name, then renamed), so only the
+    first run on a machine pays the compilation (about 8 s for the pairwise model).
+    ``None`` when lleaves is not installed or fails: callers then predict with LightGBM.
+    """
+    try:
+        import lleaves
+    except ImportError:  # pragma: no cover - a dependency; kept optional at run time
+        return None
+    text = booster.model_to_string()
+    key = "-".join(
+        [
+            hashlib.sha1(text.encode()).hexdigest()[:16],
+            f"lleaves{version('lleaves')}",
+            f"llvmlite{version('llvmlite')}",
+            platform.machine(),
+        ]
+    )
+    folder = (cache_dir or compiled_cache_dir()) / "compiled"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        model_file = folder / f"{key}.txt"
+        binary = folder / f"{key}.bin"
+        if not model_file.exists():
+            tmp = model_file.with_name(f"{model_file.name}.{os.getpid()}.part")
+            tmp.write_text(text)
+            tmp.replace(model_file)
+        forest = lleaves.Model(model_file=str(model_file))
+        if binary.exists():
+            forest.compile(cache=str(binary), finline=False)
+        else:
+            tmp = binary.with_name(f"{binary.name}.{os.getpid()}.part")
+            forest.compile(cache=str(tmp), finline=False)
+            tmp.replace(binary)
+        return forest
+    except Exception as exc:  # noqa: BLE001 - any failure falls back to LightGBM
+        log.warning("lleaves could not compile the model (%s); predicting with LightGBM", exc)
+        return None
 
 
 def save_booster(path: str | Path, booster: lgb.Booster | None, meta: dict[str, Any]) -> None:
@@ -112,6 +176,11 @@ class BoosterModel:
     seed: int = 0
     num_rounds: int = 200
     info: dict[str, Any] = field(default_factory=dict)
+    compiled: Any = field(default=None, repr=False, compare=False)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # compiled machine code does not pickle: a worker compiles (or loads) its own
+        return {**self.__dict__, "compiled": None}
 
     @classmethod
     def default_path(cls) -> Path:
@@ -123,7 +192,15 @@ class BoosterModel:
         self.booster = fit_booster(
             X, y, self.FEATURES, self.PARAMS, self.seed, self.num_rounds, sample_weight
         )
+        self.compiled = None
         return self
+
+    def compile(self, cache_dir: Path | None = None) -> bool:
+        """Predict by the compiled forest from now on (:func:`compile_booster`): for bulk
+        runs such as ``split --all``; whether it could be compiled (else LightGBM stays)."""
+        if self.compiled is None and self.booster is not None:
+            self.compiled = compile_booster(self.booster, cache_dir)
+        return self.compiled is not None
 
     def predict_proba(self, X: np.ndarray) -> np.ndarray:
         """P(positive) for each row of a feature matrix (columns: ``FEATURES``)."""
@@ -132,7 +209,7 @@ class BoosterModel:
                 f"{type(self).__name__} takes {len(self.FEATURES)} features, got "
                 f"{np.shape(X)[1]}; {self.HOW}"
             )
-        return predict(self.booster, X, self.HOW)
+        return predict(self.booster, X, self.HOW, self.compiled)
 
     def feature_importance(self) -> dict[str, float]:
         """Total gain of each feature."""

@@ -154,6 +154,8 @@ def split_batch(
         previous=state.previous,
     )
     engine.vectors.update(zip(paper_ids, vectors, strict=True))
+    # the shared model compiles (or loads from this machine's cache) once per worker
+    engine.fitted_model().compile()
     return blocks_rows(engine, slugs)
 
 

@@ -220,7 +220,11 @@ def _split_parallel(
 
 
 def _split_local(engine: Engine, slugs: list[str], workers: int) -> Iterator[tuple[str, list[Row]]]:
-    """The blocks' rows in the order of ``slugs``: in forked workers, or in this process."""
+    """The blocks' rows in the order of ``slugs``: in forked workers, or in this process.
+    More than one batch of names is predicted by the compiled forest (compiled or loaded
+    once here, before the workers fork; :meth:`BoosterModel.compile`)."""
+    if len(slugs) > CHUNK:
+        engine.fitted_model().compile()
     if workers > 1 and len(slugs) > 1 and "fork" in mp.get_all_start_methods():
         return _split_parallel(engine, slugs, workers)
     return _split_sequential(engine, slugs)
