@@ -382,8 +382,12 @@ def main() -> None:
     ap.add_argument("--cache", type=Path, default=Path.home() / ".cache" / "byline-embed-bench")
     ap.add_argument("--site", action="append", default=[], help="extra sys.path folder")
     ap.add_argument("--options", default="", help="comma-separated subset of the options")
-    ap.add_argument("--cold-embed-seconds", type=float, default=438.0,
-                    help="the measured cold embedding time of the current model (README)")
+    ap.add_argument(
+        "--cold-embed-seconds",
+        type=float,
+        default=438.0,
+        help="the measured cold embedding time of the current model (README)",
+    )
     ap.add_argument("--out", type=Path, default=ROOT / "bench" / "results" / "embed-speed.json")
     args = ap.parse_args()
     for s in reversed(args.site):
@@ -398,9 +402,11 @@ def main() -> None:
     sample = load_sample(args.store, args.n, args.pairs, args.seed)
     texts, pairs = sample["texts"], sample["pairs"]
     ref = reference_vectors(args.store, texts)
-    print(f"{len(texts)} titles, {len(pairs)} pairs, library {sample['library']} "
-          f"({time.perf_counter() - t0:.1f} s); reference from cache: {ref is not None}",
-          flush=True)
+    print(
+        f"{len(texts)} titles, {len(pairs)} pairs, library {sample['library']} "
+        f"({time.perf_counter() - t0:.1f} s); reference from cache: {ref is not None}",
+        flush=True,
+    )
 
     base = st_model()
     ort_pkgs = ["onnxruntime", "protobuf", "flatbuffers"]
@@ -463,22 +469,38 @@ def main() -> None:
     @add("torch-int8", "torch.ao.quantization.quantize_dynamic of the Linear layers (qint8)")
     def _():  # type: ignore[no-untyped-def]
         m, sec = torch_int8()
-        return {"enc": st_encoder(m, 64), "setup_s": sec, "extra_install_mb": 0.0,
-                "setup_note": "at every load, in memory"}
+        return {
+            "enc": st_encoder(m, 64),
+            "setup_s": sec,
+            "extra_install_mb": 0.0,
+            "setup_note": "at every load, in memory",
+        }
 
-    @add("torch-int8-no-ffn-out", "torch dynamic qint8 of the Linear layers except the "
-         "feed-forward output (1536->384, outlier activations), which stay fp32")
+    @add(
+        "torch-int8-no-ffn-out",
+        "torch dynamic qint8 of the Linear layers except the "
+        "feed-forward output (1536->384, outlier activations), which stay fp32",
+    )
     def _():  # type: ignore[no-untyped-def]
         import torch
 
         m = st_model()
         t = time.perf_counter()
-        keep = {n for n, mod in m.named_modules()
-                if isinstance(mod, torch.nn.Linear) and not n.endswith("output.dense")
-                or isinstance(mod, torch.nn.Linear) and "attention" in n}
+        keep = {
+            n
+            for n, mod in m.named_modules()
+            if isinstance(mod, torch.nn.Linear)
+            and not n.endswith("output.dense")
+            or isinstance(mod, torch.nn.Linear)
+            and "attention" in n
+        }
         m = torch.ao.quantization.quantize_dynamic(m, keep, dtype=torch.qint8)
-        return {"enc": st_encoder(m, 64), "setup_s": round(time.perf_counter() - t, 2),
-                "extra_install_mb": 0.0, "setup_note": "at every load, in memory"}
+        return {
+            "enc": st_encoder(m, 64),
+            "setup_s": round(time.perf_counter() - t, 2),
+            "extra_install_mb": 0.0,
+            "setup_note": "at every load, in memory",
+        }
 
     onnx_desc = {
         "onnx-fp32": "onnxruntime, fp32 export (torch.onnx, BERT + mean pooling + norm)",
@@ -492,6 +514,7 @@ def main() -> None:
         "(per-channel) except the feed-forward output MatMuls",
     }
     for name, desc in onnx_desc.items():
+
         def f(name: str = name) -> dict:
             d, sec = onnx_dir(name)
             return {
@@ -550,8 +573,13 @@ def main() -> None:
     for name in encoders:
         rate = len(texts) / best[name]
         r = results[name]
-        r.update({"seconds": round(best[name], 2), "titles_per_s": round(rate, 1),
-                  "projected_cold_s": round(cold / rate, 1)})
+        r.update(
+            {
+                "seconds": round(best[name], 2),
+                "titles_per_s": round(rate, 1),
+                "projected_cold_s": round(cold / rate, 1),
+            }
+        )
         if ref_rate:
             r["speedup_vs_current"] = round(rate / ref_rate, 2)
             r["projected_cold_s_scaled"] = round(args.cold_embed_seconds * ref_rate / rate, 1)
@@ -576,8 +604,14 @@ def main() -> None:
         "cold_embed_seconds_measured": args.cold_embed_seconds,
         "versions": {
             k: (md.version(k) if _has(k) else None)
-            for k in ("torch", "sentence-transformers", "transformers", "onnxruntime", "onnx",
-                      "model2vec")
+            for k in (
+                "torch",
+                "sentence-transformers",
+                "transformers",
+                "onnxruntime",
+                "onnx",
+                "model2vec",
+            )
         },
         "options": results,
     }
@@ -604,7 +638,7 @@ def markdown(out: dict) -> str:
         f"(2+ mentions), {s['pairs']} random same-name title pairs, {out['threads']} threads, "
         f"best of {s['runs']} runs after a warm-up batch, all options in one process. "
         f"Reference: {out['reference']}. A cold `split --all` embeds "
-        f"{lib['cold_distinct_titles']:,} distinct titles; \"cold (scaled)\" is the measured "
+        f'{lib["cold_distinct_titles"]:,} distinct titles; "cold (scaled)" is the measured '
         f"{out['cold_embed_seconds_measured']:.0f} s times the rate ratio to the current model.",
         "",
         "| option | titles/s | speed-up | cold embed (rate) | cold (scaled) | setup s | extra MB "
@@ -615,8 +649,11 @@ def markdown(out: dict) -> str:
         if "error" in r:
             lines.append(f"| {name} | n/a: {r['error']} |||||||||")
             continue
-        tc = (f"{r['title_cos_mean']:.4f} / {r['title_cos_p1']:.4f}"
-              if "title_cos_mean" in r else "n/a (other space)")
+        tc = (
+            f"{r['title_cos_mean']:.4f} / {r['title_cos_p1']:.4f}"
+            if "title_cos_mean" in r
+            else "n/a (other space)"
+        )
         extra = r.get("extra_install_mb")
         extra_s = f"{extra:g}" if extra is not None else "?"
         if r.get("export_install_mb"):
