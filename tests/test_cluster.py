@@ -221,3 +221,23 @@ def test_pair_matrix_is_symmetric_with_its_diagonal_and_dtype() -> None:
     links = pair_matrix(3, np.array([True, False, True]), diagonal=False, dtype=bool)
     assert links.tolist() == [[False, True, False], [True, False, True], [False, True, False]]
     assert pair_matrix(1, np.zeros(0)).tolist() == [[1.0]]
+
+
+def test_chaining_by_components_equals_union_by_union(monkeypatch) -> None:
+    """Without cannot-links the chained groups are connected components (the fast path of
+    a block with many chained pairs): the same labels as joining pair by pair."""
+    import byline.cluster.constrained as cc
+
+    rng = np.random.default_rng(7)
+    for trial in range(40):
+        n = int(rng.integers(2, 60))
+        m = n * (n - 1) // 2
+        probs = rng.beta(0.4, 0.4, size=m).astype(np.float32)
+        evidence = (rng.random(m) < 0.2).astype(np.int8)
+        must = [(0, n - 1)] if trial % 3 == 0 else []
+        args = dict(link_threshold=0.7, evidence=evidence, evidence_threshold=0.5)
+        monkeypatch.setattr(cc, "_FEW_LINKS", 0)
+        fast = cc.cluster_block(n, probs, 0.5, cc.Constraints(must=must), **args)
+        monkeypatch.setattr(cc, "_FEW_LINKS", 10**9)
+        slow = cc.cluster_block(n, probs, 0.5, cc.Constraints(must=must), **args)
+        assert np.array_equal(fast, slow), trial

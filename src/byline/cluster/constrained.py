@@ -23,7 +23,9 @@ from functools import lru_cache
 
 import numpy as np
 from numpy.typing import DTypeLike
+from scipy import sparse
 from scipy.cluster.hierarchy import DisjointSet, fcluster, linkage
+from scipy.sparse.csgraph import connected_components
 
 _BLOCKED = 1e9
 
@@ -100,6 +102,28 @@ class _Groups:
         return np.array([number.setdefault(self.sets[i], len(number)) for i in range(self.n)])
 
 
+_FEW_LINKS = 32  # chained pairs up to which union by union is faster than a graph
+
+
+def _components(
+    n: int,
+    must: list[tuple[int, int]],
+    iu: tuple[np.ndarray, np.ndarray],
+    stages: list[np.ndarray],
+) -> np.ndarray:
+    """Connected components of the must-links and the chosen pairs, labelled 0..k-1 in the
+    order of each component's first item (as :meth:`_Groups.labels` numbers groups)."""
+    chosen = np.flatnonzero(np.logical_or.reduce(stages))
+    a = np.r_[iu[0][chosen], np.array([x for x, _ in must], dtype=np.int64)]
+    b = np.r_[iu[1][chosen], np.array([y for _, y in must], dtype=np.int64)]
+    graph = sparse.csr_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
+    _k, comp = connected_components(graph, directed=False)
+    _u, first = np.unique(comp, return_index=True)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    return rank[comp]
+
+
 def pair_matrix(
     n: int, probs: np.ndarray, diagonal: float = 1.0, dtype: DTypeLike = np.float32
 ) -> np.ndarray:
@@ -141,22 +165,28 @@ def cluster_block(
     if signed is not None:
         conflicts = np.flatnonzero(signed < 0)
         cannot += zip(iu[0][conflicts].tolist(), iu[1][conflicts].tolist(), strict=True)
-    g = _Groups(n)
-    for a, b in c.must:
-        g.union(a, b, force=True)
-    for a, b in cannot:
-        g.separate(a, b)
     probs = np.asarray(probs, dtype=np.float64)
+    stages = []
     if link_threshold is not None:
         stages = [probs >= link_threshold]
         if signed is not None and evidence_threshold is not None:
             ev = signed > 0
             stages = [ev & (probs >= evidence_threshold), ~ev & stages[0]]
+    if not cannot and sum(int(s.sum()) for s in stages) > _FEW_LINKS:
+        # nothing can refuse a union: the groups are the connected components of the
+        # must-links and the chained pairs, whatever the order
+        node = _components(n, c.must, iu, stages)
+    else:
+        g = _Groups(n)
+        for a, b in c.must:
+            g.union(a, b, force=True)
+        for a, b in cannot:
+            g.separate(a, b)
         for chosen in stages:
             strong = np.flatnonzero(chosen)
             for e in strong[np.argsort(-probs[strong], kind="stable")]:
                 g.union(int(iu[0][e]), int(iu[1][e]))
-    node = g.labels()
+        node = g.labels()
     k = int(node.max()) + 1
     if k == 1:
         return node

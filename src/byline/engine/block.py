@@ -273,6 +273,8 @@ class Engine:
 
     def _keys(self, slug: str, mentions: list[Mention], labels: np.ndarray) -> list[str]:
         """Stable person keys of each mention's cluster (:func:`assign_keys`)."""
+        if len(mentions) == 1:
+            return assign_keys(slug, [mentions], self.corpus, self.decisions, self.previous)
         labs = list(np.unique(labels))
         group_keys = assign_keys(
             slug,
@@ -288,8 +290,12 @@ class Engine:
         self, slug: str, mentions: list[Mention], labels: np.ndarray, probs: np.ndarray
     ) -> BlockResult:
         n = len(mentions)
-        P = pair_matrix(n, probs)
         conf = np.ones(n, dtype=np.float32)
+        if n == 1:  # most names: one mention, sure of itself
+            return BlockResult(
+                slug, mentions, labels, conf, self._keys(slug, mentions, labels), probs
+            )
+        P = pair_matrix(n, probs)
         for lab in np.unique(labels):
             idx = np.flatnonzero(labels == lab)
             if len(idx) > 1:
