@@ -111,7 +111,8 @@ def main() -> None:
         p: dict[str, np.ndarray] = {}
         for k in (0, 1):
             model = fit(
-                [s for s in train if fold(s) != k], [s for s in train_names if fold(s) != k],
+                [s for s in train if fold(s) != k],
+                [s for s in train_names if fold(s) != k],
                 pseudo,
             )
             p.update({s: model.predict_proba(X[s]) for s in train if fold(s) == k})
@@ -162,8 +163,12 @@ def main() -> None:
         result["systems"][name] = row
         print(
             name,
-            json.dumps({k: (round(v["ambiguous"]["b3_f1"], 3), round(v["all"]["b3_f1"], 3))
-                        for k, v in row.items()}),
+            json.dumps(
+                {
+                    k: (round(v["ambiguous"]["b3_f1"], 3), round(v["all"]["b3_f1"], 3))
+                    for k, v in row.items()
+                }
+            ),
             flush=True,
         )
     result["seconds"] = {
@@ -204,8 +209,9 @@ def markdown(result: dict) -> str:
                 f"{v['against_rule']['wins']} / {v['against_rule']['losses']}",
             ]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    shipped = next(k for k in result["systems"] if k.endswith("(shipped), conflicts as "
-                                                              "cannot-links (shipped)"))
+    shipped = next(
+        k for k in result["systems"] if k.endswith("(shipped), conflicts as cannot-links (shipped)")
+    )
     for k in ("train_out_of_fold", "dev"):
         vs = result["systems"][shipped][k]["against_rule"]
         lines += [

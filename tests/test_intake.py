@@ -88,8 +88,9 @@ def lib2026(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
 def out2025(lib2025: tuple[Path, str]) -> dict[str, dict[str, Any]]:
     files = sorted((REQ / "2025-11").glob("*.md")) + [REQ / "2025-11" / "dalby-issue.json"]
     docs = intake_json(lib2025[1], *files)
-    return {Path(d["request"]).stem if isinstance(d["request"], str) else "dalby-issue": d
-            for d in docs}
+    return {
+        Path(d["request"]).stem if isinstance(d["request"], str) else "dalby-issue": d for d in docs
+    }
 
 
 @pytest.fixture(scope="module")
@@ -201,8 +202,10 @@ def test_malformed_request_is_one_line(name: str, section: str | None, message: 
     path = REQ / "bad" / name
     res = invoke("intake", str(path), "--db", "sqlite:////nonexistent/never.sqlite")
     assert res.exit_code == 1
-    assert "Traceback" not in res.output and res.exception is None or isinstance(
-        res.exception, SystemExit
+    assert (
+        "Traceback" not in res.output
+        and res.exception is None
+        or isinstance(res.exception, SystemExit)
     )
     err = one_line(res.stderr)
     assert err.startswith("error: ") and str(path) in err and message in err
@@ -219,8 +222,9 @@ def test_missing_file_and_unknown_page(lib2025: tuple[Path, str]) -> None:
     res = invoke("intake", "no/such/request.md", "--json", "--db", lib2025[1])
     assert res.exit_code == 1 and "no such file" in json.loads(res.stdout)[0]["error"]
     good = REQ / "2025-11" / "achterberg.md"
-    res = invoke("intake", str(good), str(REQ / "bad" / "unknown-page.md"), "--json",
-                 "--db", lib2025[1])
+    res = invoke(
+        "intake", str(good), str(REQ / "bad" / "unknown-page.md"), "--json", "--db", lib2025[1]
+    )
     assert res.exit_code == 1  # one bad request in a batch: the good one is still answered
     ok, bad = json.loads(res.stdout)
     assert ok["person"] and "error" not in ok
@@ -230,8 +234,18 @@ def test_missing_file_and_unknown_page(lib2025: tuple[Path, str]) -> None:
 
 # ---------------------------------------------------------------------------- Nov 2025 layout
 
-KEYS = {"request", "kind", "pages", "orcid", "person", "papers", "others", "confidence",
-        "needs_review", "reply"}
+KEYS = {
+    "request",
+    "kind",
+    "pages",
+    "orcid",
+    "person",
+    "papers",
+    "others",
+    "confidence",
+    "needs_review",
+    "reply",
+}
 
 
 def test_json_contract(out2025: dict[str, dict[str, Any]]) -> None:
@@ -282,9 +296,7 @@ def test_merge(out2025: dict[str, dict[str, Any]]) -> None:
     assert d["others"] == []
 
 
-def test_patch_2025_verified_by_official_library(
-    lib2025: tuple[Path, str], tmp_path: Path
-) -> None:
+def test_patch_2025_verified_by_official_library(lib2025: tuple[Path, str], tmp_path: Path) -> None:
     data, db = lib2025
     patch = tmp_path / "intake.patch"
     files = [REQ / "2025-11" / f for f in ("fenwick-edinburgh.md", "achterberg.md")]
@@ -298,8 +310,7 @@ def test_patch_2025_verified_by_official_library(
         for d in docs
         for p in d["papers"]
         for pos in range(20)
-        if f"{p}#{pos}" in before
-        and _name(data, p, pos) in ("Jiarui Fenwick", "Gordon Achterberg")
+        if f"{p}#{pos}" in before and _name(data, p, pos) in ("Jiarui Fenwick", "Gordon Achterberg")
     }
     assert mine["2024.acl-long.3#0"] == "jiarui-fenwick-edinburgh"
     changed = {k for k in before if before[k] != after[k]}
@@ -418,10 +429,13 @@ def test_patch_2026_verified_by_official_library(layout: str, tmp_path: Path) ->
     assert "disable_name_matching" in text  # the other Lena Marsh stays unverified
     before = _owners(layout, data / "data", tmp_path)
     after = _owners(layout, _apply(data, patch, tmp_path), tmp_path)
-    expected = {f"{p}#{i}": marsh["person"] for p, i in (
-        ("2026.emnlp-main.1", 0), ("2026.emnlp-main.2", 1), ("2026.emnlp-main.3", 0))}
-    expected.update({f"2026.emnlp-main.{n}#{i}": okafor["person"] for n, i in (
-        (6, 0), (7, 1), (8, 0))})
+    expected = {
+        f"{p}#{i}": marsh["person"]
+        for p, i in (("2026.emnlp-main.1", 0), ("2026.emnlp-main.2", 1), ("2026.emnlp-main.3", 0))
+    }
+    expected.update(
+        {f"2026.emnlp-main.{n}#{i}": okafor["person"] for n, i in ((6, 0), (7, 1), (8, 0))}
+    )
     assert okafor["person"] == "ines-okafor"
     for label, owner in before.items():
         assert after[label] == expected.get(label, owner), label
@@ -429,9 +443,7 @@ def test_patch_2026_verified_by_official_library(layout: str, tmp_path: Path) ->
 
 
 @pytest.mark.parametrize("layout", ["2026-json", "2026-yaml"])
-def test_2026_patch_adds_orcid_and_degree_to_an_existing_entry(
-    layout: str, tmp_path: Path
-) -> None:
+def test_2026_patch_adds_orcid_and_degree_to_an_existing_entry(layout: str, tmp_path: Path) -> None:
     data, db = _lib2026(tmp_path, layout)
     patch = tmp_path / "verify.patch"
     (d,) = intake_json(db, REQ / "2026" / "fenwick-verify.md", extra=("--patch", str(patch)))
@@ -460,12 +472,21 @@ def test_two_orcids_for_one_person_are_left_out_of_the_patch(
     other = tmp_path / "fenwick-other.md"
     other.write_text(text.replace("0000-0002-7345-6127", "0000-0001-8342-771X"))
     patch = tmp_path / "p.patch"
-    res = invoke("intake", str(REQ / "2026" / "fenwick-verify.md"), str(other), "--json",
-                 "--db", lib2026[1], "--patch", str(patch))
+    res = invoke(
+        "intake",
+        str(REQ / "2026" / "fenwick-verify.md"),
+        str(other),
+        "--json",
+        "--db",
+        lib2026[1],
+        "--patch",
+        str(patch),
+    )
     assert res.exit_code == 1  # nothing is left for the patch
     assert "no proposal to write into the patch" in one_line(res.stderr)
-    res = invoke("intake", str(REQ / "2026" / "fenwick-verify.md"), str(other), "--json",
-                 "--db", lib2026[1])
+    res = invoke(
+        "intake", str(REQ / "2026" / "fenwick-verify.md"), str(other), "--json", "--db", lib2026[1]
+    )
     a, b = json.loads(res.stdout)
     msg = "jiarui-fenwick-tsinghua is given 2 different ORCID iDs by"
     assert msg in one_line(a["reply"]) and msg in one_line(b["reply"])
@@ -639,8 +660,9 @@ def test_record_stores_decisions_that_split_honours(
     assert d.kind == "assign" and d.person == "jiarui-fenwick-edinburgh" and d.actor == "intake"
     assert d.slug == "jiarui-fenwick" and "fenwick-edinburgh.md" in d.note
     res = invoke("split", "Jiarui Fenwick", "--json", "--db", db)
-    persons = {p["person"]: {r["paper_id"] for r in p["papers"]}
-               for p in json.loads(res.stdout)["persons"]}
+    persons = {
+        p["person"]: {r["paper_id"] for r in p["papers"]} for p in json.loads(res.stdout)["persons"]
+    }
     assert persons["jiarui-fenwick-edinburgh"] == set(FENWICK_A)
 
 

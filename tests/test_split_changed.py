@@ -118,9 +118,7 @@ def test_ingest_records_the_names_it_changes(lib: Path, tmp_path: Path) -> None:
     with sqlite3.connect(tmp_path / "s.sqlite") as conn:
         conn.execute("DELETE FROM changed_names")
     reg = lib / "data" / "yaml" / "name_variants.yaml"
-    reg.write_text(
-        reg.read_text().replace("degree: Uppsala University", "degree: Lund University")
-    )
+    reg.write_text(reg.read_text().replace("degree: Uppsala University", "degree: Lund University"))
     report = ingest(store, lib)
     assert report.registry_changed and report.files_changed == []
     assert changed_names(store).slugs == ["tobias-lindqvist"]

@@ -394,7 +394,6 @@ def test_concurrent_decisions_on_two_names_are_both_kept(db: str) -> None:
     assert engine.decisions is decisions and dict(engine.previous) == previous
 
 
-
 def test_stale_version_is_409_and_says_what_changed(db: str, client: TestClient) -> None:
     html, csrf, version = open_name(client)
     other = TestClient(create_app(db), follow_redirects=False)  # a second maintainer

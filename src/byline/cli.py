@@ -171,8 +171,7 @@ def split(
     workers: Annotated[
         int | None,
         typer.Option(
-            help="Processes for --all/--changed, or for --dask local (default: one per CPU "
-            "core)",
+            help="Processes for --all/--changed, or for --dask local (default: one per CPU core)",
             min=1,
         ),
     ] = None,
@@ -243,8 +242,7 @@ def split(
                 )
             else:
                 console.print(
-                    "no name changed since the last split"
-                    + (f"; wrote {target}" if target else "")
+                    "no name changed since the last split" + (f"; wrote {target}" if target else "")
                 )
             return
         assert name is not None
@@ -697,8 +695,9 @@ def intake(
     errors: list[RequestError | str] = [e for e in items if isinstance(e, RequestError)]
     for r in recorded or []:
         if r.error:
-            errors.append(f"{r.proposal.request.label}: not recorded, nothing of it was "
-                          f"written: {r.error}")
+            errors.append(
+                f"{r.proposal.request.label}: not recorded, nothing of it was written: {r.error}"
+            )
     if as_json:
         doc = [
             p.as_json() if isinstance(p, Proposal) else {"request": p.source, "error": str(p)}

@@ -65,9 +65,7 @@ def blocks_in(corpus: Corpus, partition: str) -> list[str]:
     return sorted(slug for slug in corpus.blocks if partition_of(slug) == partition)
 
 
-def scored_mentions(
-    corpus: Corpus, gold: dict[str, str], partition: str
-) -> dict[str, list[str]]:
+def scored_mentions(corpus: Corpus, gold: dict[str, str], partition: str) -> dict[str, list[str]]:
     """Gold-carrying mention ids of each block of a partition (blocks without gold left out)."""
     out: dict[str, list[str]] = defaultdict(list)
     for slug in blocks_in(corpus, partition):

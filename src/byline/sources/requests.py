@@ -307,8 +307,10 @@ def _issue(obj: Any, label: str, i: int | None) -> Request:
     where = label if i is None else f"{label} [{i}]"
     if not isinstance(obj, dict) or not isinstance(obj.get("body"), str):
         raise RequestError(
-            where, None, 'a GitHub issue must be a JSON object with a "body" (gh issue view N '
-            "--json number,title,body)"
+            where,
+            None,
+            'a GitHub issue must be a JSON object with a "body" (gh issue view N '
+            "--json number,title,body)",
         )
     number = obj.get("number")
     source: str | int = number if isinstance(number, int) else where

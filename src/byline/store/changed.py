@@ -84,4 +84,3 @@ def clear_changed(store: Store, slugs: Iterable[str], upto: int) -> int:
             )
             cleared += res.rowcount or 0
     return cleared
-

@@ -462,9 +462,7 @@ def undo(
 def active_decisions(store: Store, slug: str | None = None) -> list[Decision]:
     """Decisions in force (not undone, undo records excluded), oldest first."""
     with store.connect() as conn:
-        return [
-            d for d in _decisions(conn, slug) if d.kind != DecisionKind.UNDO and not d.undone
-        ]
+        return [d for d in _decisions(conn, slug) if d.kind != DecisionKind.UNDO and not d.undone]
 
 
 def history(store: Store, slug: str | None = None) -> list[Decision]:

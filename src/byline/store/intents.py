@@ -293,9 +293,7 @@ def apply_intents(
     all of them or none (nothing either when one intent cannot be carried out). ``then``:
     see :func:`~byline.store.decisions.record_action`."""
     plan = [p for intent in intents for p in plan_intent(intent, shown)]
-    return record_planned(
-        store, plan, shown, actor=actor, model_version=model_version, then=then
-    )
+    return record_planned(store, plan, shown, actor=actor, model_version=model_version, then=then)
 
 
 def apply_intent(

@@ -78,8 +78,7 @@ class DaskOptions:
             raise BylineError("--dask takes a scheduler address (tcp://host:8786) or 'local'")
         if self.address != LOCAL and self.workers is not None:
             raise BylineError(
-                f"--workers is for --dask local; the cluster at {self.address} has its own "
-                "workers"
+                f"--workers is for --dask local; the cluster at {self.address} has its own workers"
             )
 
 

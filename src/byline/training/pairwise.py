@@ -70,8 +70,9 @@ def training_pairs(
     train_names = blocks_in(engine.corpus, "train")
     wanted = {m.paper_id for slug in train_names for m in engine.corpus.blocks[slug]}
     engine.prepare_papers(wanted, progress=lambda d, n: progress and progress("embed", d, n))
-    parts = name_rows(engine, gold, blocks, PartnerNames(engine.corpus, train_names), rng,
-                      progress=progress)
+    parts = name_rows(
+        engine, gold, blocks, PartnerNames(engine.corpus, train_names), rng, progress=progress
+    )
     Xs, ys, ws = zip(*parts, strict=True)
     return np.concatenate(Xs), np.concatenate(ys), np.concatenate(ws), len(blocks)
 
