@@ -655,7 +655,7 @@ def test_record_stores_decisions_that_split_honours(
     req = REQ / "2025-11" / "fenwick-edinburgh.md"
     res = invoke("intake", str(req), "--db", db, "--record")
     assert res.exit_code == 0, res.output
-    assert "decisions recorded" in res.stderr
+    assert "1 decision recorded for 1 of 1 request\n" in res.stderr
     (d,) = active_decisions(connect(db, create=False))
     assert d.kind == "assign" and d.person == "jiarui-fenwick-edinburgh" and d.actor == "intake"
     assert d.slug == "jiarui-fenwick" and "fenwick-edinburgh.md" in d.note
@@ -706,7 +706,7 @@ def test_record_leaves_contradicting_requests_out(tmp_path: Path) -> None:
     assert res.exit_code == 1
     err = one_line(res.stderr)
     assert "marsh-verify.md: not recorded" in err and "contradicts another request" in err
-    assert "decisions recorded for 1 of 3 requests" in err
+    assert "1 decision recorded for 1 of 3 requests" in err
     (d,) = active_decisions(connect(db, create=False))
     assert d.slug == "ines-okafor" and d.person.startswith("ines-okafor/")  # a new person
 

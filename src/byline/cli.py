@@ -724,7 +724,9 @@ def intake(
         n = sum(len(r.decisions) for r in recorded)
         done = sum(bool(r.decisions) for r in recorded)
         console.print(
-            f"{n} decisions recorded for {done} of {len(recorded)} requests", highlight=False
+            f"{n} decision{'' if n == 1 else 's'} recorded for {done} of {len(recorded)} "
+            f"request{'' if len(recorded) == 1 else 's'}",
+            highlight=False,
         )
     if queued is not None:
         ids = ", ".join(f"#{q.id}" for q in queued)
