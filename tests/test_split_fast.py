@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from scipy.cluster.hierarchy import DisjointSet
 from typer.testing import CliRunner
 
 from byline.cli import app
@@ -135,6 +136,34 @@ def test_giant_path_on_a_small_block_is_the_exact_split(store: Path) -> None:
     fenwick = engine.split_blocks(["jiarui-fenwick"])[0]
     cand = candidate_pairs(fenwick.mentions, engine.corpus.papers, engine.stats, engine.vectors)
     assert len(cand.evidence[0]) > 0  # shared co-authors among them
+
+
+def test_candidates_hold_every_pair_of_a_small_evidence_component(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Without neighbours the candidates are the direct evidence and every pair of its
+    # connected components (up to COMPONENT_ALL mentions): the chain features make such a
+    # pair likely one person even when it shares nothing itself (lei-li on the real data).
+    import byline.engine.giant as giant
+
+    monkeypatch.setattr(giant, "NEIGHBOURS", 0)
+    monkeypatch.setattr(giant, "TEXT_NEIGHBOURS", 0)
+    engine = _engine(store)
+    mentions = engine.corpus.blocks["jiarui-fenwick"]
+    engine.prepare(["jiarui-fenwick"])
+    cand = candidate_pairs(mentions, engine.corpus.papers, engine.stats, engine.vectors)
+    n = len(mentions)
+    ds = DisjointSet(range(n))
+    for a, b in zip(*cand.evidence, strict=True):
+        ds.merge(int(a), int(b))
+    want = {(i, j) for i in range(n) for j in range(i + 1, n) if ds.connected(i, j)}
+    got = set(zip(cand.first.tolist(), cand.second.tolist(), strict=True))
+    assert want and want <= got
+    monkeypatch.setattr(giant, "COMPONENT_ALL", 1)
+    few = candidate_pairs(mentions, engine.corpus.papers, engine.stats, engine.vectors)
+    assert len(few.first) < len(cand.first) or want == {
+        tuple(sorted(e)) for e in zip(*cand.evidence, strict=True)
+    }
 
 
 def _partition(labels: np.ndarray) -> set[frozenset[int]]:

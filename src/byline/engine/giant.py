@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from scipy import sparse
+from scipy.sparse.csgraph import connected_components
 
 from byline.cluster import Constraints
 from byline.cluster.sparse import cluster_sparse
@@ -50,6 +51,7 @@ NEIGHBOURS = 20  # nearest mentions by title embedding
 TEXT_NEIGHBOURS = 10  # nearest mentions by title+abstract TF-IDF
 GROUP_ALL = 64  # a co-author or affiliation shared by at most this many: all its pairs
 GROUP_NEIGHBOURS = 10  # in a larger group, each member's nearest within it
+COMPONENT_ALL = 128  # a connected component of direct evidence up to this size: all its pairs
 CONFIDENCE_SAMPLE = 50  # others of its person a mention's confidence is averaged over
 _CHUNK = 1024  # rows per chunk of the nearest-neighbour search
 _PAIR_CHUNK = 20_000  # pairs whose features are computed at once
@@ -147,6 +149,17 @@ def candidate_pairs(
         evidence = (ea[keep], eb[keep])
     else:
         evidence = (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    # the pairs of a small connected component of direct evidence: the model's chain
+    # features make them likely one person, with or without evidence of their own
+    _k, comp = connected_components(
+        sparse.csr_matrix((np.ones(len(evidence[0])), evidence), shape=(n, n)), directed=False
+    )
+    for c in np.flatnonzero(np.bincount(comp) <= COMPONENT_ALL).tolist():
+        g = np.flatnonzero(comp == c)
+        if len(g) > 1:
+            a, b = np.triu_indices(len(g), 1)
+            firsts.append(g[a])
+            seconds.append(g[b])
     if emb is not None:
         a, b = _knn(emb, NEIGHBOURS)
         firsts.append(a)
