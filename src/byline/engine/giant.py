@@ -154,9 +154,9 @@ def candidate_pairs(
     _k, comp = connected_components(
         sparse.csr_matrix((np.ones(len(evidence[0])), evidence), shape=(n, n)), directed=False
     )
-    for c in np.flatnonzero(np.bincount(comp) <= COMPONENT_ALL).tolist():
-        g = np.flatnonzero(comp == c)
-        if len(g) > 1:
+    by_component = np.argsort(comp, kind="stable")  # each component's mentions, ascending
+    for g in np.split(by_component, np.cumsum(np.bincount(comp))[:-1]):
+        if 1 < len(g) <= COMPONENT_ALL:
             a, b = np.triu_indices(len(g), 1)
             firsts.append(g[a])
             seconds.append(g[b])

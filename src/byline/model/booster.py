@@ -14,7 +14,7 @@ import os
 import platform
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from importlib.metadata import version
+from importlib.metadata import version as package_version
 from pathlib import Path
 from typing import Any, ClassVar, Self
 
@@ -92,8 +92,8 @@ def compile_booster(booster: lgb.Booster, cache_dir: Path | None = None) -> Any:
     key = "-".join(
         [
             hashlib.sha1(text.encode()).hexdigest()[:16],
-            f"lleaves{version('lleaves')}",
-            f"llvmlite{version('llvmlite')}",
+            f"lleaves{package_version('lleaves')}",
+            f"llvmlite{package_version('llvmlite')}",
             platform.machine(),
         ]
     )
