@@ -10,7 +10,13 @@ import pytest
 
 from byline.cluster import cluster_block
 from byline.engine import Engine
-from byline.features.pairwise import CONFLICT_AFF_COSINE, FEATURES, block_features, evidence_of
+from byline.features.pairwise import (
+    CONFLICT_AFF_COSINE,
+    CONFLICT_MIN_SHARING,
+    FEATURES,
+    block_features,
+    evidence_of,
+)
 from byline.features.stats import compute_stats
 from byline.sources.records import Mention, Paper
 from byline.store.corpus import Corpus
@@ -91,13 +97,24 @@ def test_name_commonness_is_a_feature_of_the_block() -> None:
 EDI, KYO = "Edinburgh Informatics", "Kyoto Chemistry Lab"
 
 
-def conflict_library() -> Corpus:
+def conflict_library(common: bool = True) -> Corpus:
+    """Lena Marsh in Edinburgh and in Kyoto; ``common``: other Lenas and other Marshes write
+    too, so that "Lena Marsh" is a name several people may share (sharing 9 / 38)."""
+    others = (
+        [
+            paper("o1", 2019, ("Lena", "Park", None), ("Ann", "Marsh", None)),
+            paper("o2", 2019, ("Lena", "Xu", None), ("Bob", "Marsh", None)),
+        ]
+        if common
+        else []
+    )
     return library(
         paper("e1", 2024, ("Lena", "Marsh", EDI), ("Tom", "Reid", None)),
         paper("k1", 2024, ("Lena", "Marsh", KYO), ("Aki", "Sato", None)),
         paper("k2", 2023, ("Lena", "Marsh", KYO), ("Tom", "Reid", None)),
         paper("e2", 2024, ("Lena", "Marsh", KYO), ("Tom", "Reid", None)),
         paper("e3", 2022, ("Lena", "Marsh", EDI), ("Ian", "Bell", None)),
+        *others,
     )
 
 
@@ -121,6 +138,21 @@ def test_affiliations_of_one_year_that_differ_are_evidence_of_two_people() -> No
     assert pair[("k1", "e2")] == 1
     cos = X[:, FEATURES.index("aff_cosine")]
     assert cos[list(pair).index(("e1", "k1"))] < CONFLICT_AFF_COSINE
+
+
+def test_affiliations_of_one_year_that_differ_on_a_rare_name_are_one_person_away() -> None:
+    # Lena Marsh is the library's only Lena and only Marsh (sharing 1 / 34): the same
+    # Edinburgh/Kyoto pair of 2024 is no evidence of two people, only of two affiliations.
+    corpus = conflict_library(common=False)
+    stats = compute_stats(corpus)
+    assert stats.name_sharing("Lena", "Marsh") < CONFLICT_MIN_SHARING
+    assert compute_stats(conflict_library()).name_sharing("Lena", "Marsh") >= CONFLICT_MIN_SHARING
+    ms = corpus.blocks["lena-marsh"]
+    ev = evidence_of(block_features(ms, corpus.papers, stats))
+    assert not (ev < 0).any()
+    e1, k1 = [i for i, m in enumerate(ms) if m.paper_id in ("e1", "k1")]
+    row = list(zip(*np.triu_indices(len(ms), 1), strict=True)).index((e1, k1))
+    assert ev[row] == 0
 
 
 def test_negative_evidence_is_a_cannot_link_and_positive_is_chained() -> None:

@@ -65,8 +65,14 @@ class LibraryStats:
         )
 
     def name_commonness(self, first: str, last: str) -> float:
-        """:meth:`name_sharing` on a log scale (``log(sharing + 0.001)``), as a feature."""
-        return math.log(self.name_sharing(first, last) + 1e-3)
+        """:meth:`name_sharing` on a log scale (:func:`commonness`), as a feature."""
+        return commonness(self.name_sharing(first, last))
+
+
+def commonness(sharing: float) -> float:
+    """A name sharing (:meth:`LibraryStats.name_sharing`) on the log scale of the
+    ``name_commonness`` feature: ``log(sharing + 0.001)``."""
+    return math.log(sharing + 1e-3)
 
 
 def paper_text(title: str, abstract: str) -> str:
