@@ -1,7 +1,7 @@
 from lib import *
 from compfeat import NAMES
 from sklearn.metrics import roc_auc_score
-E = pickle.load(open("bench/work/sq/cache2.pkl", "rb"))
+E = pickle.load(open("bench/work/sq/extra-compfeat.pkl", "rb"))
 p = pickle.load(open("bench/work/sq/base_probs.pkl","rb"))
 for part in ("train", "dev"):
     rows, ys, ps, cats = [], [], [], []

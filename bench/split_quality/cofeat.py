@@ -17,3 +17,4 @@ def co_features(mentions, papers, stats, vectors=None):
             v = [cos[i][s] for s in sh]
             out[k, 0] = min(v); out[k, 1] = max(v)
     return out
+features = co_features

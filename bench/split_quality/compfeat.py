@@ -75,3 +75,4 @@ def comp_features(mentions, papers, stats, vectors):
     out[:, 6] = np.where(diff, ygap[a, b], np.nan)
     out[:, 7] = np.where(diff, ven[a, b], np.nan)
     return out
+features = comp_features

@@ -8,3 +8,4 @@ def pos_features(mentions, papers, stats=None, vectors=None):
     last = ((pos == na - 1) & (na > 1)).astype(np.float32)
     a, b = iu
     return np.c_[np.abs(rel[a] - rel[b]), np.fmin(rel[a], rel[b]), np.fmax(rel[a], rel[b]), last[a] * last[b]].astype(np.float32)
+features = pos_features

@@ -1,0 +1,94 @@
+"""Variants judged on their mean over seeds (gold-pair draws, pseudo partners, LightGBM seed).
+
+    PYTHONPATH=bench/split_quality .venv/bin/python bench/split_quality/mseed.py V [V ...]
+"""
+import hashlib, json, pickle, sys, time
+import numpy as np
+from lib import C, X, blocks, gold, train, dev, folds, cluster, view
+import byline.training.pairwise as tp
+from byline.engine import Engine
+from byline.evaluation.protocol import blocks_in, gold_labels, scored_mentions
+from byline.model import PairwiseModel
+from byline.model.pairwise import PARAMS
+from byline.store import connect
+from byline.store.corpus import load_corpus
+
+SEEDS = [13, 1, 2, 3, 4]
+VARIANTS = {
+    "shipped": dict(),
+    "leaf200_l2_10": dict(params={"min_data_in_leaf": 200, "lambda_l2": 10.0}),
+    "leaves15_lr03_600": dict(params={"num_leaves": 15, "learning_rate": 0.03}, rounds=600),
+    "nocap": dict(nocap=True),
+    "nocap_leaf200": dict(nocap=True, params={"min_data_in_leaf": 200, "lambda_l2": 10.0}),
+    "amb10": dict(amb=10.0),
+    "pseudo3": dict(partners=3),
+}
+
+class B:
+    def __init__(s, mid): s.mention_id = mid; s.paper_id = mid.split("#")[0]
+
+store = connect("sqlite:///.byline/byline.sqlite")
+corpus = load_corpus(store)
+scored = {s: scored_mentions(corpus, gold, s) for s in ("train", "dev", "test")}
+hidden = {m for bl in scored.values() for ms in bl.values() for m in ms}
+masked = corpus.masked(hidden); del corpus
+engine = Engine(masked, None, store)
+train_names = blocks_in(masked, "train")
+engine.prepare(train_names)
+pseudo_cache = {}
+
+
+def fold(slug):
+    return int(hashlib.sha1(f"fold:{slug}".encode()).hexdigest(), 16) % 2
+
+def pseudo_rows(k, rng, partners):
+    slugs = train if k == "all" else [s for s in train if folds[s] != k]
+    pool = train_names if k == "all" else [s for s in train_names if fold(s) != k]
+    pn = tp.PartnerNames(masked, pool)
+    if partners == 1:
+        return tp.pseudo_training_pairs(engine, slugs, pn, rng)
+    out = []
+    for _ in range(partners):
+        for x, y, w in tp.pseudo_training_pairs(engine, slugs, pn, rng):
+            out.append((x, y, w / partners))
+    return out
+
+def fit(slugs, k, seed, v):
+    rng = np.random.default_rng(seed)
+    tp.MAX_PAIRS_PER_BLOCK = 10**9 if v.get("nocap") else 3000
+    tp.AMBIGUOUS_WEIGHT = v.get("amb", 20.0)
+    parts = []
+    for s in sorted(slugs):
+        x, y, w = tp.block_training_pairs(X[s], [B(m) for m in C["mids"][s]], blocks["train"][s], gold, rng)
+        if v.get("nocap"):
+            w = w * min(1.0, 3000 / max(len(y), 1))
+        parts.append((x, y, w))
+    key = (k, seed, v.get("partners", 1), v.get("nocap", False))
+    if key not in pseudo_cache:
+        pseudo_cache[key] = pseudo_rows(k, rng, v.get("partners", 1))
+    parts += pseudo_cache[key]
+    Xs, ys, ws = zip(*parts)
+    PairwiseModel.PARAMS = {**PARAMS, **v.get("params", {})}
+    m = PairwiseModel(seed=seed, num_rounds=v.get("rounds", 400))
+    return m.fit(np.concatenate(Xs), np.concatenate(ys), np.concatenate(ws))
+
+results = {}
+for name in sys.argv[1:]:
+    v = VARIANTS[name]
+    rows = []
+    for seed in SEEDS:
+        t = time.time()
+        p = {}
+        for k in (0, 1):
+            m = fit([s for s in train if folds[s] != k], k, seed, v)
+            p.update({s: m.predict_proba(X[s]) for s in train if folds[s] == k})
+        m = fit(train, "all", seed, v)
+        p.update({s: m.predict_proba(X[s]) for s in dev})
+        pred = cluster(p)
+        o, d = view(pred, "train"), view(pred, "dev")
+        rows.append((o["amb"], o["all"], o["macro"], d["amb"], d["all"], d["macro"], o["moves"], d["moves"]))
+        print(name, seed, rows[-1], f"{time.time()-t:.0f}s", flush=True)
+    r = np.array(rows)
+    print(f"MEAN {name:20s} OOF {r[:,0].mean():.3f}/{r[:,1].mean():.3f} m{r[:,2].mean():.3f} mv{r[:,6].mean():.0f} | DEV {r[:,3].mean():.3f}/{r[:,4].mean():.3f} m{r[:,5].mean():.3f} mv{r[:,7].mean():.0f} | min OOF {r[:,0].min():.3f} DEV {r[:,3].min():.3f}", flush=True)
+    results[name] = rows
+json.dump(results, open(f"bench/work/sq/mseed-{'-'.join(sys.argv[1:])}.json", "w"))
