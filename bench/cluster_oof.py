@@ -29,8 +29,13 @@ from byline.cluster import cluster_block
 from byline.engine import Engine, evidence_constraints
 from byline.evaluation import peers
 from byline.evaluation.metrics import ambiguous_blocks, compare_blocks, score
-from byline.evaluation.protocol import blocks_in, gold_labels, scored_mentions
-from byline.features.pairwise import CONFLICT_AFF_COSINE, FEATURES, evidence_of
+from byline.evaluation.protocol import (
+    blocks_in,
+    gold_labels,
+    heldout_corpus,
+    scored_mentions,
+)
+from byline.features.pairwise import evidence_of
 from byline.model import PairwiseModel
 from byline.store import connect
 from byline.store.corpus import load_corpus
@@ -43,20 +48,9 @@ TRAINING = {
 }
 
 
-def conflicts_on_every_name(X: np.ndarray) -> np.ndarray:
-    """evidence_of before CONFLICT_MIN_SHARING: a same-year affiliation conflict is a
-    cannot-link on rare names too."""
-    ev = evidence_of(X)
-    conflict = (X[:, FEATURES.index("year_gap")] == 0) & (
-        X[:, FEATURES.index("aff_cosine")] < CONFLICT_AFF_COSINE
-    )
-    ev[conflict & (ev == 0)] = -1
-    return ev
-
-
 CLUSTERING = {
     "conflicts on common names as cannot-links (shipped)": evidence_of,
-    "conflicts on every name (before)": conflicts_on_every_name,
+    "conflicts on every name (before)": lambda X: evidence_of(X, min_sharing=0.0),
     "no conflicts": lambda X: evidence_of(X) > 0,
 }
 
@@ -102,9 +96,8 @@ def main() -> None:
     store = connect(a.db)
     corpus = load_corpus(store)
     gold = gold_labels(corpus)
-    scored = {s: scored_mentions(corpus, gold, s) for s in ("train", "dev", "test")}
-    hidden = {m for blocks in scored.values() for ms in blocks.values() for m in ms}
-    masked = corpus.masked(hidden)
+    scored = {s: scored_mentions(corpus, gold, s) for s in ("train", "dev")}
+    masked = heldout_corpus(corpus, gold, ("train", "dev", "test"))
     del corpus
     engine = Engine(masked, None, store)
     train_names = blocks_in(masked, "train")

@@ -148,11 +148,14 @@ def test_affiliations_of_one_year_that_differ_on_a_rare_name_are_one_person_away
     assert stats.name_sharing("Lena", "Marsh") < CONFLICT_MIN_SHARING
     assert compute_stats(conflict_library()).name_sharing("Lena", "Marsh") >= CONFLICT_MIN_SHARING
     ms = corpus.blocks["lena-marsh"]
-    ev = evidence_of(block_features(ms, corpus.papers, stats))
+    X = block_features(ms, corpus.papers, stats)
+    ev = evidence_of(X)
     assert not (ev < 0).any()
     e1, k1 = [i for i, m in enumerate(ms) if m.paper_id in ("e1", "k1")]
     row = list(zip(*np.triu_indices(len(ms), 1), strict=True)).index((e1, k1))
     assert ev[row] == 0
+    # with no floor on the sharing (the rule before), the conflict is evidence again
+    assert evidence_of(X, min_sharing=0.0)[row] == -1
 
 
 def test_negative_evidence_is_a_cannot_link_and_positive_is_chained() -> None:

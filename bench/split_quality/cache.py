@@ -3,7 +3,7 @@ import hashlib, pickle, time
 import numpy as np
 from byline.engine import Engine, evidence_constraints
 from byline.evaluation import peers
-from byline.evaluation.protocol import blocks_in, gold_labels, scored_mentions
+from byline.evaluation.protocol import blocks_in, gold_labels, heldout_corpus, scored_mentions
 from byline.store import connect
 from byline.store.corpus import load_corpus
 from byline.training.pairwise import PartnerNames, block_training_pairs, pseudo_training_pairs
@@ -15,9 +15,8 @@ t0 = time.time()
 store = connect("sqlite:///.byline/byline.sqlite")
 corpus = load_corpus(store)
 gold = gold_labels(corpus)
-scored = {s: scored_mentions(corpus, gold, s) for s in ("train", "dev", "test")}
-hidden = {m for blocks in scored.values() for ms in blocks.values() for m in ms}
-masked = corpus.masked(hidden)
+scored = {s: scored_mentions(corpus, gold, s) for s in ("train", "dev")}
+masked = heldout_corpus(corpus, gold, ("train", "dev", "test"))
 del corpus
 engine = Engine(masked, None, store)
 train_names = blocks_in(masked, "train")

@@ -7,7 +7,7 @@ import hashlib, importlib, pickle, sys, time
 sys.path.insert(0, "bench/split_quality")
 import numpy as np
 from byline.engine import Engine
-from byline.evaluation.protocol import blocks_in, gold_labels, scored_mentions
+from byline.evaluation.protocol import blocks_in, gold_labels, heldout_corpus, scored_mentions
 from byline.store import connect
 from byline.store.corpus import load_corpus
 from byline.training.pairwise import PartnerNames, pseudo_training_pairs
@@ -18,9 +18,8 @@ t0 = time.time()
 store = connect("sqlite:///.byline/byline.sqlite")
 corpus = load_corpus(store)
 gold = gold_labels(corpus)
-scored = {s: scored_mentions(corpus, gold, s) for s in ("train", "dev", "test")}
-hidden = {m for blocks in scored.values() for ms in blocks.values() for m in ms}
-masked = corpus.masked(hidden)
+scored = {s: scored_mentions(corpus, gold, s) for s in ("train", "dev")}
+masked = heldout_corpus(corpus, gold, ("train", "dev", "test"))
 engine = Engine(masked, None, store)
 train_names = blocks_in(masked, "train")
 engine.prepare(train_names + sorted(scored["dev"]))

@@ -31,7 +31,7 @@ if sys.argv[1:] == ["--report"]:
 from lib import C, X, blocks, gold, train, dev, folds, cluster, view
 import byline.training.pairwise as tp
 from byline.engine import Engine
-from byline.evaluation.protocol import blocks_in, gold_labels, scored_mentions
+from byline.evaluation.protocol import blocks_in, heldout_corpus
 from byline.model import PairwiseModel
 from byline.model.pairwise import PARAMS
 from byline.store import connect
@@ -63,9 +63,7 @@ class B:
 
 store = connect("sqlite:///.byline/byline.sqlite")
 corpus = load_corpus(store)
-scored = {s: scored_mentions(corpus, gold, s) for s in ("train", "dev", "test")}
-hidden = {m for bl in scored.values() for ms in bl.values() for m in ms}
-masked = corpus.masked(hidden); del corpus
+masked = heldout_corpus(corpus, gold, ("train", "dev", "test")); del corpus
 engine = Engine(masked, None, store)
 train_names = blocks_in(masked, "train")
 engine.prepare(train_names)

@@ -75,10 +75,13 @@ def scored_mentions(corpus: Corpus, gold: dict[str, str], partition: str) -> dic
     return dict(out)
 
 
-def heldout_corpus(corpus: Corpus, gold: dict[str, str] | None = None) -> Corpus:
-    """The corpus with the gold of every dev and test mention hidden."""
+def heldout_corpus(
+    corpus: Corpus,
+    gold: dict[str, str] | None = None,
+    partitions: tuple[str, ...] = ("dev", "test"),
+) -> Corpus:
+    """The corpus with the gold of every mention of the given partitions hidden (dev and
+    test by default; the benchmarks that predict train names out of fold hide train too)."""
     gold = gold if gold is not None else gold_labels(corpus)
-    hidden = {
-        m for s in ("dev", "test") for ms in scored_mentions(corpus, gold, s).values() for m in ms
-    }
+    hidden = {m for s in partitions for ms in scored_mentions(corpus, gold, s).values() for m in ms}
     return corpus.masked(hidden)

@@ -56,7 +56,6 @@ CONFLICT_AFF_COSINE = 0.1
 # the conflict split (all names 0.960 -> 0.964 and 0.980 -> 0.984 on bench/cluster_oof.py)
 # and changes no ambiguous name.
 CONFLICT_MIN_SHARING = 0.1
-_CONFLICT_MIN_COMMONNESS = commonness(CONFLICT_MIN_SHARING)
 
 _AFF_NORM = re.compile(r"[^\w ]+")
 
@@ -118,22 +117,22 @@ def direct_evidence(mentions: list[Mention], papers: Mapping[str, Paper]) -> np.
     return _evidence_adjacency(mentions, shared, same_aff)[np.triu_indices(n, 1)]
 
 
-def evidence_of(X: np.ndarray) -> np.ndarray:
+def evidence_of(X: np.ndarray, min_sharing: float = CONFLICT_MIN_SHARING) -> np.ndarray:
     """What the features say outright about each pair (int8, rows of ``X``):
 
     - ``+1``: direct evidence of one person, one hop apart in the chain features (the same
       pairs as ``direct_evidence``: a shared co-author or the identical affiliation);
     - ``-1``: evidence of two people, affiliations given in the same year that do not match
       (TF-IDF cosine below ``CONFLICT_AFF_COSINE``) on a name shared by at least
-      ``CONFLICT_MIN_SHARING`` people, unless the pair has direct evidence too (one person
-      with two affiliations);
+      ``min_sharing`` people (``CONFLICT_MIN_SHARING``; 0: on every name), unless the pair
+      has direct evidence too (one person with two affiliations);
     - ``0``: neither.
     """
     ev = (X[:, FEATURES.index("chain_hops")] == 1).astype(np.int8)
     conflict = (
         (X[:, FEATURES.index("year_gap")] == 0)
         & (X[:, FEATURES.index("aff_cosine")] < CONFLICT_AFF_COSINE)
-        & (X[:, FEATURES.index("name_commonness")] >= _CONFLICT_MIN_COMMONNESS)
+        & (X[:, FEATURES.index("name_commonness")] >= commonness(min_sharing))
     )
     ev[conflict & (ev == 0)] = -1
     return ev
