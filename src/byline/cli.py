@@ -109,10 +109,10 @@ def ingest(
         console.print(f"{path}: nothing changed since the last ingest")
 
 
-def _engine(db: str | None, model_path: Path | None):  # type: ignore[no-untyped-def]
+def _engine(db: str | None, model_path: Path | None, changed_only: bool = False):  # type: ignore[no-untyped-def]
     from byline.engine import load_engine
 
-    return load_engine(db, model_path)
+    return load_engine(db, model_path, changed_only=changed_only)
 
 
 def _show_persons(name: str, slug: str, persons: list) -> None:  # type: ignore[type-arg]
@@ -210,7 +210,7 @@ def split(
 
             dask_opts = DaskOptions(address=dask.strip(), workers=workers)
         t_load = time.perf_counter()
-        engine = _engine(db, model)
+        engine = _engine(db, model, changed_only=changed)
         load_seconds = round(time.perf_counter() - t_load, 1)
         if all_ or changed:
             target = (out_path or Path("preds.jsonl")) if all_ else out_path

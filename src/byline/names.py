@@ -4,16 +4,28 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from functools import lru_cache
+from collections.abc import Iterable
 
 from slugify import slugify
 
+# (first, last) -> slug: a library has about as many distinct names as persons (104k in the
+# Anthology), and python-slugify takes about 25 µs a name.
+_SLUGS: dict[tuple[str | None, str | None], str] = {}
 
-@lru_cache(maxsize=500_000)
+
 def name_slug(first: str | None, last: str | None) -> str:
     """The Anthology's person slug: python-slugify of "first last" (the block key)."""
-    full = f"{first or ''} {last or ''}".strip()
-    return slugify(full)
+    key = (first, last)
+    slug = _SLUGS.get(key)
+    if slug is None:
+        slug = _SLUGS[key] = slugify(f"{first or ''} {last or ''}".strip())
+    return slug
+
+
+def known_slugs(names: Iterable[tuple[str | None, str | None, str]]) -> None:
+    """Remember slugs computed earlier by :func:`name_slug` (the store keeps each mention's
+    as ingest computed it), so that loading the library does not slugify every name again."""
+    _SLUGS.update(((first, last), slug) for first, last, slug in names)
 
 
 def fold(text: str | None) -> str:

@@ -307,22 +307,30 @@ class Engine:
         return BlockResult(slug, mentions, labels, conf, self._keys(slug, mentions, labels), probs)
 
 
-def load_engine(db: str | None = None, model_path: str | Path | None = None) -> Engine:
+def load_engine(
+    db: str | None = None, model_path: str | Path | None = None, changed_only: bool = False
+) -> Engine:
     """The engine every command and the web page work with: the store's corpus, the
-    shipped (or given) model, the maintainers' decisions and the last predictions."""
+    shipped (or given) model, the maintainers' decisions and the last predictions.
+
+    With ``changed_only``, the last predictions of only the names an ingest recorded as
+    changed: all that ``split --changed`` reads (keys are kept per name).
+    """
     from byline.store import connect
+    from byline.store.changed import changed_names
     from byline.store.corpus import load_corpus
 
     store = connect(db, create=False)
     model = PairwiseModel.load(model_path)
     corpus = load_corpus(store)
+    slugs = changed_names(store).slugs if changed_only else None
     return Engine(
         corpus,
         model,
         store,
         stats=library_stats(corpus, store),
         decisions=decided_state(store),
-        previous=load_predictions(store),
+        previous=load_predictions(store, slugs=slugs),
     )
 
 

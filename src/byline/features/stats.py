@@ -1,18 +1,74 @@
-"""Library-wide statistics that pairwise features are scaled by (no gold labels involved)."""
+"""Library-wide statistics that pairwise features are scaled by (no gold labels involved).
+
+Built from the whole library once (:func:`compute_stats`) and then brought up to date after
+each ingest by :meth:`LibraryStats.update`, which reads only the papers that changed and
+gives what a rebuild from scratch gives (``tests/test_stats_update.py``).
+"""
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections import Counter
 from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import sparse
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 
 from byline.names import fold
+from byline.sources.records import Paper
 from byline.store import Store
 from byline.store.corpus import Corpus
+
+# slug, folded given name, folded family name, affiliation ("" for none)
+MentionKey = tuple[str, str, str, str]
+
+# Papers with more authors are left out of the co-author graph: consortium papers would link
+# everyone with everyone.
+COAUTHOR_GRAPH_MAX_AUTHORS = 60
+# The title + abstract TF-IDF: terms in at least 2 papers and at most a fifth of them.
+TEXT_MIN_DF = 2
+TEXT_MAX_DF = 0.2
+# An update that would touch more than this share of the papers rebuilds instead (it is then
+# no faster, and terms no paper has any more are dropped).
+REBUILD_SHARE = 0.5
+
+
+def _text_vectorizer() -> TfidfVectorizer:
+    return TfidfVectorizer(
+        min_df=TEXT_MIN_DF,
+        max_df=TEXT_MAX_DF,
+        sublinear_tf=True,
+        dtype=np.float32,
+        stop_words="english",
+    )
+
+
+@dataclass
+class StatsBasis:
+    """What :meth:`LibraryStats.update` needs beyond the statistics themselves.
+
+    Attributes:
+        paper_digest: paper id -> a digest of what the statistics read of the paper (title,
+            abstract, its authors' names and affiliations in order).
+        paper_authors: paper id -> its authors as :data:`MentionKey` tuples.
+        slug_name: name slug -> the (folded given, folded family) name it is counted under in
+            ``first_names``/``last_names``: the smallest spelling any of its mentions has.
+        affiliation_count: mentions per affiliation string.
+        terms: every term of every paper's text -> its column in ``term_counts`` (in the
+            order first met; a term no paper has any more keeps its column).
+        term_counts: (papers x terms) raw term counts, rows as ``LibraryStats.paper_row``.
+    """
+
+    paper_digest: dict[str, bytes] = field(default_factory=dict)
+    paper_authors: dict[str, tuple[MentionKey, ...]] = field(default_factory=dict)
+    slug_name: dict[str, tuple[str, str]] = field(default_factory=dict)
+    affiliation_count: Counter[str] = field(default_factory=Counter)
+    terms: dict[str, int] = field(default_factory=dict)
+    term_counts: sparse.csr_matrix = field(
+        default_factory=lambda: sparse.csr_matrix((0, 0), dtype=np.int32)
+    )
 
 
 @dataclass
@@ -28,6 +84,8 @@ class LibraryStats:
         coauthor_graph: name slug -> the slugs it co-wrote with (names, not persons).
         text_vectorizer, paper_row, text_matrix: TF-IDF of title + abstract per paper.
         aff_vectorizer: TF-IDF over affiliation strings.
+        basis: what an in-place :meth:`update` reads; None on a copy that cannot be updated
+            (one shipped to a Dask worker, or a view over other papers).
     """
 
     mentions: int
@@ -42,6 +100,7 @@ class LibraryStats:
     names: int = 0
     first_names: Counter[str] = field(default_factory=Counter)
     last_names: Counter[str] = field(default_factory=Counter)
+    basis: StatsBasis | None = None
 
     def per_million(self, count: int) -> float:
         """log1p of a count per million mentions of the library."""
@@ -68,6 +127,180 @@ class LibraryStats:
         """:meth:`name_sharing` on a log scale (:func:`commonness`), as a feature."""
         return commonness(self.name_sharing(first, last))
 
+    def update(self, corpus: Corpus, max_changed: float | None = None) -> int | None:
+        """Bring the statistics, in place, to what :func:`compute_stats` gives for ``corpus``.
+
+        Only the papers added, removed or changed since the last build or update are read
+        (a digest per paper tells them apart); the name counts, the co-author graph of the
+        names they touch and the affiliation vectorizer follow exactly, and the text TF-IDF
+        is derived again from the kept raw term counts (vocabulary and IDF as a refit gives
+        them, every row included). Returns how many papers changed; or None, leaving the
+        statistics as they were, when more than ``max_changed`` of the library's papers did
+        (a rebuild is then as fast).
+        """
+        basis = self.basis
+        if basis is None:
+            raise ValueError("these statistics cannot be updated (a copy without its basis)")
+        digest = {pid: _paper_digest(p) for pid, p in corpus.papers.items()}
+        old = basis.paper_digest
+        removed = [pid for pid, d in old.items() if digest.get(pid) != d]
+        added = [pid for pid, d in digest.items() if old.get(pid) != d]
+        changed = len(set(removed) | set(added))
+        if max_changed is not None and changed > max_changed * max(len(digest), 1):
+            return None
+        if not removed and not added and basis.paper_authors:
+            return 0
+        touched: set[str] = set()
+        affiliations_before = len(basis.affiliation_count)
+        affiliations_moved = not hasattr(self.aff_vectorizer, "vocabulary_")
+        for pid in removed:
+            for slug, first, last, aff in basis.paper_authors.pop(pid):
+                self.mentions -= 1
+                _decrement(self.slug_count, slug)
+                _decrement(self.first_count, first)
+                _decrement(self.last_count, last)
+                if aff:
+                    affiliations_moved |= _decrement(basis.affiliation_count, aff)
+                touched.add(slug)
+            del basis.paper_digest[pid]
+        for pid in added:
+            keys = tuple(
+                (m.slug, fold(m.first), fold(m.last), m.affiliation or "")
+                for m in corpus.papers[pid].authors
+            )
+            basis.paper_authors[pid] = keys
+            basis.paper_digest[pid] = digest[pid]
+            for slug, first, last, aff in keys:
+                self.mentions += 1
+                self.slug_count[slug] += 1
+                self.first_count[first] += 1
+                self.last_count[last] += 1
+                if aff:
+                    basis.affiliation_count[aff] += 1
+                touched.add(slug)
+        affiliations_moved |= len(basis.affiliation_count) != affiliations_before
+        self._update_names(corpus, touched)
+        self._update_text(corpus, removed, added)
+        if affiliations_moved:
+            self.aff_vectorizer = TfidfVectorizer(
+                min_df=1, sublinear_tf=True, dtype=np.float32, strip_accents="unicode"
+            )
+            self.aff_vectorizer.fit(sorted(basis.affiliation_count) or ["none"])
+        return changed
+
+    def _update_names(self, corpus: Corpus, touched: set[str]) -> None:
+        """Spellings and co-authors of the touched names, read again from the library."""
+        basis = self.basis
+        assert basis is not None
+        spelling: dict[str, tuple[str, str]] = {}
+        graph: dict[str, set[str]] = {}
+        for pid in corpus.papers:
+            keys = basis.paper_authors[pid]
+            hit = [k for k in keys if k[0] in touched]
+            if not hit:
+                continue
+            for slug, first, last, _ in hit:
+                name = (first, last)
+                if slug not in spelling or name < spelling[slug]:
+                    spelling[slug] = name
+            if len(keys) <= COAUTHOR_GRAPH_MAX_AUTHORS:
+                slugs = [k[0] for k in keys]
+                for slug, *_ in hit:
+                    graph.setdefault(slug, set()).update(x for x in slugs if x != slug)
+        for slug in touched:
+            before = basis.slug_name.pop(slug, None)
+            if before is not None:
+                _decrement(self.first_names, before[0])
+                _decrement(self.last_names, before[1])
+            now = spelling.get(slug)
+            if now is not None:
+                basis.slug_name[slug] = now
+                self.first_names[now[0]] += 1
+                self.last_names[now[1]] += 1
+            if slug in graph:
+                self.coauthor_graph[slug] = graph[slug]
+            else:
+                self.coauthor_graph.pop(slug, None)
+        self.names = len(self.slug_count)
+
+    def _update_text(self, corpus: Corpus, removed: list[str], added: list[str]) -> None:
+        """Raw term counts of the changed papers, then the TF-IDF derived from all of them."""
+        basis = self.basis
+        assert basis is not None
+        gone = set(removed)
+        order = sorted(self.paper_row, key=self.paper_row.__getitem__)
+        kept = [pid for pid in order if pid not in gone]
+        analyze = _text_vectorizer().build_analyzer()
+        data: list[int] = []
+        cols: list[int] = []
+        indptr = [0]
+        for pid in added:
+            paper = corpus.papers[pid]
+            counts = Counter(analyze(paper_text(paper.title, paper.abstract)))
+            for term, n in counts.items():
+                cols.append(basis.terms.setdefault(term, len(basis.terms)))
+                data.append(n)
+            indptr.append(len(cols))
+        width = len(basis.terms)
+        old = basis.term_counts
+        old = sparse.csr_matrix((old.data, old.indices, old.indptr), shape=(old.shape[0], width))[
+            [self.paper_row[pid] for pid in kept]
+        ]
+        new = sparse.csr_matrix(
+            (np.asarray(data, np.int32), np.asarray(cols, np.int32), np.asarray(indptr)),
+            shape=(len(added), width),
+        )
+        basis.term_counts = sparse.vstack([old, new], format="csr", dtype=np.int32)
+        self.paper_row = {pid: i for i, pid in enumerate(kept + added)}
+        self.text_vectorizer, self.text_matrix = _tfidf(basis.term_counts, basis.terms)
+
+
+def _decrement(counter: Counter[str], key: str) -> bool:
+    """Count ``key`` once less; True when that was its last one (the key is then gone)."""
+    counter[key] -= 1
+    if counter[key] <= 0:
+        del counter[key]
+        return True
+    return False
+
+
+def _paper_digest(paper: Paper) -> bytes:
+    parts = [paper.title, paper.abstract or ""]
+    for m in paper.authors:
+        parts.extend((m.first, m.last, m.affiliation or ""))
+    return hashlib.blake2b("\x00".join(parts).encode(), digest_size=12).digest()
+
+
+def _tfidf(
+    counts: sparse.csr_matrix, terms: dict[str, int]
+) -> tuple[TfidfVectorizer, sparse.csr_matrix]:
+    """What ``TfidfVectorizer.fit_transform`` gives on the texts behind these raw counts:
+    the same vocabulary (terms in ``TEXT_MIN_DF``.. ``TEXT_MAX_DF`` of the papers, sorted),
+    IDF and rows, and a vectorizer that transforms new texts alike."""
+    n = counts.shape[0]
+    df = np.bincount(counts.indices, minlength=counts.shape[1])
+    keep = (df >= TEXT_MIN_DF) & (df <= TEXT_MAX_DF * n)
+    vocab_terms = sorted(term for term, j in terms.items() if keep[j])
+    column = np.full(counts.shape[1], -1, dtype=np.int64)
+    column[[terms[term] for term in vocab_terms]] = np.arange(len(vocab_terms))
+    if not vocab_terms:  # a library too small for any term to qualify: no text evidence
+        vocab_terms = [""]
+    mapped = column[counts.indices]
+    sel = mapped >= 0
+    rows = np.repeat(np.arange(n), np.diff(counts.indptr))
+    x = sparse.csr_matrix(
+        (counts.data[sel].astype(np.float32), (rows[sel], mapped[sel])),
+        shape=(n, len(vocab_terms)),
+        dtype=np.float32,
+    )
+    x.sort_indices()
+    transformer = TfidfTransformer(norm="l2", use_idf=True, smooth_idf=True, sublinear_tf=True)
+    matrix = transformer.fit(x).transform(x, copy=True).tocsr()
+    vectorizer = _text_vectorizer()
+    vectorizer.vocabulary_ = {term: i for i, term in enumerate(vocab_terms)}
+    vectorizer.idf_ = transformer.idf_
+    return vectorizer, matrix
+
 
 def commonness(sharing: float) -> float:
     """A name sharing (:meth:`LibraryStats.name_sharing`) on the log scale of the
@@ -80,71 +313,46 @@ def paper_text(title: str, abstract: str) -> str:
 
 
 # Bump when LibraryStats or compute_stats change: cached statistics are then rebuilt.
-STATS_VERSION = "3"
+STATS_VERSION = "4"
 
 
 def library_stats(corpus: Corpus, store: Store | None) -> LibraryStats:
-    """The statistics of the ingested library, from the store's cache when still valid."""
+    """The statistics of the ingested library: from the store's cache when still valid,
+    else the cached ones of an earlier state brought up to date (:meth:`LibraryStats.update`),
+    else built from scratch."""
     if store is None:
         return compute_stats(corpus)
     import sklearn
 
     from byline.store.artifacts import cached
 
+    def update(stats: LibraryStats) -> LibraryStats | None:
+        if stats.basis is None or stats.update(corpus, max_changed=REBUILD_SHARE) is None:
+            return None
+        return stats
+
     return cached(
         store,
         "library_stats",
         f"{STATS_VERSION}|sklearn {sklearn.__version__}",
         lambda: compute_stats(corpus),
+        update=update,
     )
 
 
 def compute_stats(corpus: Corpus) -> LibraryStats:
-    slug_count: Counter[str] = Counter()
-    first_count: Counter[str] = Counter()
-    last_count: Counter[str] = Counter()
-    graph: dict[str, set[str]] = {}
-    affiliations: set[str] = set()
-    first_names: Counter[str] = Counter()
-    last_names: Counter[str] = Counter()
-    n = 0
-    for paper in corpus.papers.values():
-        slugs = [m.slug for m in paper.authors]
-        for m in paper.authors:
-            n += 1
-            if m.slug not in slug_count:
-                first_names[fold(m.first)] += 1
-                last_names[fold(m.last)] += 1
-            slug_count[m.slug] += 1
-            first_count[fold(m.first)] += 1
-            last_count[fold(m.last)] += 1
-            if m.affiliation:
-                affiliations.add(m.affiliation)
-        if len(slugs) <= 60:  # consortium papers would link everyone with everyone
-            for s in slugs:
-                graph.setdefault(s, set()).update(x for x in slugs if x != s)
-    ids = list(corpus.papers)
-    vec = TfidfVectorizer(
-        min_df=2, max_df=0.2, sublinear_tf=True, dtype=np.float32, stop_words="english"
+    """The statistics of ``corpus`` from scratch: an empty library updated with every paper."""
+    stats = LibraryStats(
+        mentions=0,
+        slug_count=Counter(),
+        first_count=Counter(),
+        last_count=Counter(),
+        coauthor_graph={},
+        text_vectorizer=_text_vectorizer(),
+        paper_row={},
+        text_matrix=sparse.csr_matrix((0, 0), dtype=np.float32),
+        aff_vectorizer=TfidfVectorizer(),
+        basis=StatsBasis(),
     )
-    matrix = vec.fit_transform(
-        paper_text(corpus.papers[p].title, corpus.papers[p].abstract) for p in ids
-    ).tocsr()
-    aff_vec = TfidfVectorizer(
-        min_df=1, sublinear_tf=True, dtype=np.float32, strip_accents="unicode"
-    )
-    aff_vec.fit(sorted(affiliations) or ["none"])
-    return LibraryStats(
-        mentions=n,
-        slug_count=slug_count,
-        first_count=first_count,
-        last_count=last_count,
-        coauthor_graph=graph,
-        text_vectorizer=vec,
-        paper_row={p: i for i, p in enumerate(ids)},
-        text_matrix=matrix,
-        aff_vectorizer=aff_vec,
-        names=len(slug_count),
-        first_names=first_names,
-        last_names=last_names,
-    )
+    stats.update(corpus)
+    return stats

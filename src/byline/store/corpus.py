@@ -8,7 +8,9 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from byline.bulk import gc_paused
 from byline.errors import BylineError
+from byline.names import known_slugs
 from byline.sources.records import Mention, Name, Paper, Person
 from byline.store import Store
 from byline.store import schema as t
@@ -67,6 +69,11 @@ class Corpus:
 
 def load_corpus(store: Store) -> Corpus:
     """Load papers, mentions and persons from the store."""
+    with gc_paused():
+        return _load_corpus(store)
+
+
+def _load_corpus(store: Store) -> Corpus:
     papers: dict[str, Paper] = {}
     with store.connect() as conn:
         for row in conn.execute(select(t.papers)).mappings():
@@ -92,9 +99,12 @@ def load_corpus(store: Store) -> Corpus:
             t.mentions.c.openreview,
             t.mentions.c.affiliation,
             t.mentions.c.variant,
+            t.mentions.c.slug,
         ).order_by(t.mentions.c.paper_id, t.mentions.c.position)
-        for row in conn.execute(q):
-            papers[row[0]].authors.append(Mention(*row))
+        rows = conn.execute(q).all()
+        known_slugs((row[2], row[3], row[9]) for row in rows)  # as ingest computed them
+        for row in rows:
+            papers[row[0]].authors.append(Mention(*row[:9]))
         persons = {
             row["person_id"]: Person(
                 person_id=row["person_id"],

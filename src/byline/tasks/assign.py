@@ -365,7 +365,7 @@ def _view(
             continue
         index[pid] = len(rows) - 1
     matrix = sparse.vstack(rows).tocsr() if rows else stats.text_matrix[:0]
-    return dataclasses.replace(stats, paper_row=index, text_matrix=matrix)
+    return dataclasses.replace(stats, paper_row=index, text_matrix=matrix, basis=None)
 
 
 def assign_papers(

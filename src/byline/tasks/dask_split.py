@@ -20,6 +20,7 @@ Names are independent, so the run is plain data parallelism over batches of name
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import threading
@@ -259,7 +260,7 @@ def split_on_dask(
         state = SharedState(
             corpus=engine.corpus,
             model=engine.model,
-            stats=engine.stats,
+            stats=dataclasses.replace(engine.stats, basis=None),  # workers never update it
             decisions=engine.decisions,
             previous=dict(engine.previous),
             use_embeddings=engine.use_embeddings,
