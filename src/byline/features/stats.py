@@ -288,12 +288,12 @@ def _tfidf(
     mapped = column[counts.indices]
     sel = mapped >= 0
     rows = np.repeat(np.arange(n), np.diff(counts.indptr))
+    indptr = np.r_[0, np.cumsum(np.bincount(rows[sel], minlength=n))]
     x = sparse.csr_matrix(
-        (counts.data[sel].astype(np.float32), (rows[sel], mapped[sel])),
+        (counts.data[sel].astype(np.float32), mapped[sel].astype(np.int32), indptr),
         shape=(n, len(vocab_terms)),
-        dtype=np.float32,
     )
-    x.sort_indices()
+    x.sort_indices()  # within a row by column, whatever order the counts were kept in
     transformer = TfidfTransformer(norm="l2", use_idf=True, smooth_idf=True, sublinear_tf=True)
     matrix = transformer.fit(x).transform(x, copy=True).tocsr()
     vectorizer = _text_vectorizer()
