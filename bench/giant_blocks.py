@@ -196,6 +196,7 @@ def main() -> None:
     args = ap.parse_args()
     t0 = time.perf_counter()
     engine = load_engine(args.db)
+    engine.fitted_model().compile()  # as split --all predicts
     gold = gold_labels(engine.corpus)
     held = Engine(
         heldout_corpus(engine.corpus, gold),

@@ -202,3 +202,29 @@ def test_sparse_clustering_keeps_different_ids_apart() -> None:
     # a pair that is no candidate counts as P = 0 in the average linkage
     few = cluster_sparse(n, first[:1], second[:1], probs[:1], 0.65, Constraints())
     assert few[0] == few[1] and len(set(few.tolist())) == n - 1
+
+
+def test_hops_in_a_giant_evidence_component_are_bounded_in_linear_time() -> None:
+    from scipy import sparse
+    from scipy.sparse.csgraph import shortest_path
+
+    from byline.features.batch import _hops_bounded
+
+    rng = np.random.default_rng(0)
+    n = 400
+    a, b = rng.integers(0, n, 900), rng.integers(0, n, 900)
+    chain = np.arange(n - 1)  # a path through everyone: one connected component
+    g = sparse.csr_matrix(
+        (np.ones(len(a) + n - 1), (np.r_[a, chain], np.r_[b, chain + 1])), shape=(n, n)
+    )
+    g = (g + g.T).tocsr()
+    exact = shortest_path(g, directed=False, unweighted=True)
+    x, y = rng.integers(0, n, 3000), rng.integers(0, n, 3000)
+    keep = x != y
+    x, y = x[keep], y[keep]
+    got = _hops_bounded(g, x, y)
+    true = exact[x, y]
+    near = true <= 2
+    assert np.array_equal(got[near], true[near])  # adjacency and a shared neighbour: exact
+    assert (got[~near] >= true[~near]).all() and (got[~near] >= 3).all()  # an upper bound
+    assert (got[~near] <= true[~near] + 2).mean() > 0.9  # and a close one here

@@ -161,3 +161,26 @@ def test_the_store_updates_its_cached_statistics_after_an_ingest(
     monkeypatch.setattr(stats_module, "compute_stats", no_rebuild)
     again = library_stats(corpus, store)
     assert again.mentions == updated.mentions and again.paper_row == updated.paper_row
+
+
+def test_a_restricted_share_gives_the_same_features(tmp_path: Path) -> None:
+    """What a Dask task carries (the papers of its names and the statistics restricted to
+    them) gives every feature of those names exactly as the whole library does."""
+    from byline.features.batch import batch_features
+
+    store = connect(f"sqlite:///{tmp_path}/a.sqlite")
+    ingest(store, FIXTURE)
+    corpus = load_corpus(store)
+    stats = compute_stats(corpus)
+    slugs = sorted(
+        (s for s, ms in corpus.blocks.items() if len(ms) > 1), key=lambda s: len(corpus.blocks[s])
+    )[:2]
+    assert slugs
+    papers = {m.paper_id: corpus.papers[m.paper_id] for s in slugs for m in corpus.blocks[s]}
+    share = stats.restricted(papers.values())
+    assert len(share.paper_row) < len(stats.paper_row) and share.basis is None
+    blocks = [corpus.blocks[s] for s in slugs]
+    whole = batch_features(blocks, corpus.papers, stats)
+    part = batch_features(blocks, papers, share)
+    for a, b in zip(whole, part, strict=True):
+        assert np.array_equal(a, b, equal_nan=True)

@@ -54,7 +54,15 @@ GROUP_NEIGHBOURS = 10  # in a larger group, each member's nearest within it
 COMPONENT_ALL = 128  # a connected component of direct evidence up to this size: all its pairs
 CONFIDENCE_SAMPLE = 50  # others of its person a mention's confidence is averaged over
 _CHUNK = 1024  # rows per chunk of the nearest-neighbour search
-_PAIR_CHUNK = 20_000  # pairs whose features are computed at once
+_PAIR_CHUNK = 20_000  # pairs whose features are computed at once, at least ...
+_PAIR_CHUNK_PER_MENTION = 16  # ... this many per mention: each chunk redoes the mentions' part
+
+
+def _pair_chunk(n: int) -> int:
+    """Pairs per feature computation in a block of ``n`` mentions: a fixed number of
+    chunks (about 33 candidate and 50 confidence pairs a mention), so that the per-mention
+    work each one repeats stays linear in the block."""
+    return max(_PAIR_CHUNK, _PAIR_CHUNK_PER_MENTION * n)
 
 
 def _nearest(sim_rows: np.ndarray, rows: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
@@ -268,8 +276,9 @@ class PairScorer:
     def __call__(self, first: np.ndarray, second: np.ndarray) -> np.ndarray:
         """P(same) of the pairs, float32."""
         out = np.zeros(len(first), dtype=np.float32)
-        for s in range(0, len(first), _PAIR_CHUNK):
-            X = self.features(first[s : s + _PAIR_CHUNK], second[s : s + _PAIR_CHUNK])
+        step = _pair_chunk(len(self.mentions))
+        for s in range(0, len(first), step):
+            X = self.features(first[s : s + step], second[s : s + step])
             out[s : s + len(X)] = self.model.predict_proba(X)
         return out
 
@@ -292,8 +301,9 @@ def split_giant(
     scorer = PairScorer(mentions, corpus.papers, stats, vectors, model, cand.evidence)
     probs = np.zeros(len(first), dtype=np.float32)
     evidence = np.zeros(len(first), dtype=np.int8)
-    for s in range(0, len(first), _PAIR_CHUNK):
-        X = scorer.features(first[s : s + _PAIR_CHUNK], second[s : s + _PAIR_CHUNK])
+    step = _pair_chunk(n)
+    for s in range(0, len(first), step):
+        X = scorer.features(first[s : s + step], second[s : s + step])
         probs[s : s + len(X)] = model.predict_proba(X)
         evidence[s : s + len(X)] = evidence_of(X)
     constraints, labels_apart, openreviews = giant_constraints(

@@ -40,6 +40,7 @@ from byline.sources.records import Mention, Paper
 
 _COL = {name: i for i, name in enumerate(FEATURES)}
 _HOP_CHUNK = 1024  # mentions per shortest-path search (memory: chunk x component size)
+_LANDMARKS = 32  # landmarks bounding the hops in a giant evidence component
 _ROW_CHUNK = 16384  # pairs per row-by-row product (memory: chunk x row length)
 
 
@@ -239,6 +240,30 @@ def _hop_index(stats: LibraryStats) -> _HopIndex:
     return index
 
 
+def _hops_bounded(graph: sparse.csr_matrix, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Hops between ``a[k]`` and ``b[k]`` of one connected evidence graph too large for a
+    search from every source (more than ``2 * _HOP_CHUNK`` mentions, so only in a giant
+    block: the largest real name has 391): exact up to 2 (adjacency, a shared neighbour);
+    beyond, the shortest chain through one of ``_LANDMARKS`` landmarks (the best-connected
+    mentions), an upper bound, at least 3. Time linear in the graph and the pairs, where a
+    search from every source is quadratic (it took 16 of 58 s at 5,059 mentions)."""
+    adj = graph.copy().tocsr()
+    adj.data[:] = 1.0
+    out = np.full(len(a), 3.0)
+    one = np.asarray(adj[a, b]).ravel() > 0
+    two = np.asarray(adj[a].multiply(adj[b]).sum(axis=1)).ravel() > 0
+    far = ~one & ~two
+    if far.any():
+        degree = np.diff(adj.indptr)
+        landmarks = np.argsort(-degree, kind="stable")[:_LANDMARKS]
+        dist = shortest_path(adj, directed=False, unweighted=True, indices=landmarks)
+        via = (dist[:, a[far]] + dist[:, b[far]]).min(axis=0)
+        out[far] = np.maximum(via, 3.0)
+    out[two] = 2.0
+    out[one] = 1.0
+    return out
+
+
 def _hops(
     first: np.ndarray,
     second: np.ndarray,
@@ -249,7 +274,8 @@ def _hops(
     """Hops along the shortest chain of direct evidence (``graph``) between ``first[k]`` and
     ``second[k]`` (1 where the pair itself has evidence, ``direct``; NaN when no chain),
     searched per connected component (``comp``), a few components (at most about
-    ``_HOP_CHUNK`` mentions) at a time, from a few sources at a time in a larger one."""
+    ``_HOP_CHUNK`` mentions) at a time; bounded (:func:`_hops_bounded`) in a component of
+    more than ``2 * _HOP_CHUNK``."""
     out = np.full(len(first), np.nan, dtype=np.float64)
     same = comp[first] == comp[second]
     out[same & direct] = 1.0
@@ -278,13 +304,8 @@ def _hops(
         if len(nodes) <= 2 * _HOP_CHUNK:
             dist = shortest_path(sub, directed=False, unweighted=True)
             out[mine] = dist[a, b]
-        else:  # a giant component: search from a few sources at a time
-            order = np.argsort(a, kind="stable")
-            for s in range(0, len(order), _HOP_CHUNK // 4):
-                part = order[s : s + _HOP_CHUNK // 4]
-                sources, inv = np.unique(a[part], return_inverse=True)
-                dist = shortest_path(sub, directed=False, unweighted=True, indices=sources)
-                out[mine[part]] = dist[inv, b[part]]
+        else:  # a giant component (only in a giant block): bounded, in linear time
+            out[mine] = _hops_bounded(sub, a, b)
         chunk, size = [], 0
     out[np.isinf(out)] = np.nan
     return out
@@ -427,7 +448,9 @@ def _pair_features(
                 pstart += k
         else:
             e = np.stack([vectors[p.paper_id] for p in ps])
-            out[:, col["embedding_cosine"]] = np.einsum("ij,ij->i", e[first], e[second])
+            for s in range(0, npairs, _ROW_CHUNK):  # memory: a chunk of vector pairs
+                f, g = first[s : s + _ROW_CHUNK], second[s : s + _ROW_CHUNK]
+                out[s : s + len(f), col["embedding_cosine"]] = np.einsum("ij,ij->i", e[f], e[g])
 
     # Name details: the name in Han script (CCL), exact spelling, paper language.
     var = [m.variant if has_han(m.variant) else "" for m in ms]

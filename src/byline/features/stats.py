@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -126,6 +127,43 @@ class LibraryStats:
     def name_commonness(self, first: str, last: str) -> float:
         """:meth:`name_sharing` on a log scale (:func:`commonness`), as a feature."""
         return commonness(self.name_sharing(first, last))
+
+    def restricted(self, papers: Iterable[Paper]) -> LibraryStats:
+        """The part of these statistics that splitting the names of ``papers`` reads, for a
+        task that carries its own share of the library (``split --all --dask``): the counts
+        and co-author lists of the papers' author names, their given and family names'
+        counts, the papers' TF-IDF rows and the affiliation vectorizer; the library's
+        totals as they are. Features of those names come out as from the whole
+        statistics. Cannot be updated, nor transform new texts (no text vectorizer)."""
+        slugs: set[str] = set()
+        firsts: set[str] = set()
+        lasts: set[str] = set()
+        ids: list[str] = []
+        for paper in papers:
+            if paper.paper_id in self.paper_row:
+                ids.append(paper.paper_id)
+            for m in paper.authors:
+                slugs.add(m.slug)
+                firsts.add(fold(m.first))
+                lasts.add(fold(m.last))
+
+        def part(counts: Counter[str], keys: set[str]) -> Counter[str]:
+            return Counter({k: counts[k] for k in keys if k in counts})
+
+        return LibraryStats(
+            mentions=self.mentions,
+            slug_count=part(self.slug_count, slugs),
+            first_count=part(self.first_count, firsts),
+            last_count=part(self.last_count, lasts),
+            coauthor_graph={s: self.coauthor_graph[s] for s in slugs if s in self.coauthor_graph},
+            text_vectorizer=_text_vectorizer(),
+            paper_row={pid: i for i, pid in enumerate(ids)},
+            text_matrix=self.text_matrix[[self.paper_row[pid] for pid in ids]],
+            aff_vectorizer=self.aff_vectorizer,
+            names=self.names,
+            first_names=part(self.first_names, firsts),
+            last_names=part(self.last_names, lasts),
+        )
 
     def update(self, corpus: Corpus, max_changed: float | None = None) -> int | None:
         """Bring the statistics, in place, to what :func:`compute_stats` gives for ``corpus``.

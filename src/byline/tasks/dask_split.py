@@ -4,13 +4,16 @@ Names are independent, so the run is plain data parallelism over batches of name
 
 - The driver (this process) loads the library, embeds every paper of a name with 2+
   mentions in one batch (reading the store's cache, writing what it computes) and ships
-  what every block needs once per worker: the corpus, the library statistics, the pairwise
-  model, the maintainers' decisions and the last predictions
-  (``client.scatter(..., broadcast=True)``). The SQLAlchemy engine does not pickle: each
-  worker opens the store itself, by the ``--db`` URL, once per process.
-- A task is a batch of names (400 by default) with the title vectors of its papers, so each
-  vector crosses the network once, and a worker holds only those of the batch it splits;
-  it never embeds (no torch model on the workers) and never writes to the store.
+  what every batch needs once per worker (``client.scatter(..., broadcast=True)``): the
+  registry, the pairwise model and the maintainers' decisions, a few MB whatever the
+  library's size. The SQLAlchemy engine does not pickle: each worker opens the store
+  itself, by the ``--db`` URL, once per process.
+- A task is a batch of names (400 by default) with its own share of the library
+  (:class:`BatchShare`): the papers of its mentions, the library statistics restricted to
+  them, its mentions' last predictions and the title vectors it reads. So a worker holds
+  only the batches it splits, never the whole library, and what crosses the network in all
+  is about one library, whatever the number of workers. A worker never embeds (no torch
+  model on the workers) and never writes to the store.
 - The driver stores each batch's predictions the moment the batch arrives (one transaction
   per batch), so a lost worker or driver loses no result already stored, and writes the
   prediction file in ``split --all``'s order. A batch that fails is tried again
@@ -20,7 +23,6 @@ Names are independent, so the run is plain data parallelism over batches of name
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import threading
@@ -39,6 +41,7 @@ from byline.engine import Engine
 from byline.errors import BylineError
 from byline.features.stats import LibraryStats
 from byline.model import PairwiseModel
+from byline.sources.records import Paper, Person
 from byline.store import Store, connect
 from byline.store.changed import changed_names
 from byline.store.corpus import Corpus
@@ -85,15 +88,41 @@ class DaskOptions:
 
 @dataclass
 class SharedState:
-    """What every block needs, shipped to each worker once."""
+    """What every batch needs, shipped to each worker once: small, whatever the library.
 
-    corpus: Corpus
+    Attributes:
+        persons: the registry (explicit ids, catch-alls).
+        model: the pairwise model.
+        decisions: the maintainers' decisions.
+        use_embeddings: whether the title-embedding feature is on.
+        db_url: the store, as the workers open it.
+    """
+
+    persons: dict[str, Person]
     model: PairwiseModel | None
-    stats: LibraryStats
     decisions: DecidedState | None
-    previous: dict[str, str]
     use_embeddings: bool
     db_url: str
+
+
+@dataclass
+class BatchShare:
+    """A batch's own share of the library, shipped with its task: what splitting its names
+    reads, so that a worker never holds the whole library (:func:`batch_share`).
+
+    Attributes:
+        papers: the papers of the batch's mentions, in the library's order.
+        stats: the library statistics restricted to them (:meth:`LibraryStats.restricted`).
+        previous: the last stored person key of each of the batch's mentions.
+        paper_ids, vectors: the title embeddings of the papers the split reads (rows in
+            ``paper_ids``' order; names of one mention read none).
+    """
+
+    papers: dict[str, Paper]
+    stats: LibraryStats
+    previous: dict[str, str]
+    paper_ids: list[str]
+    vectors: np.ndarray
 
 
 def _first_line(exc: BaseException) -> str:
@@ -137,23 +166,20 @@ def check_worker(url: str, version: str) -> str | None:
 
 
 def split_batch(
-    state: SharedState, slugs: list[str], paper_ids: list[str], vectors: np.ndarray
+    state: SharedState, share: BatchShare, slugs: list[str]
 ) -> list[tuple[str, list[Row]]]:
-    """Split a batch of names on a worker; per name its stored-prediction rows.
-
-    ``vectors`` are the title embeddings of ``paper_ids`` (rows in that order), computed by
-    the driver: the engine finds every paper it needs among them.
-    """
+    """Split a batch of names on a worker, from the batch's own share of the library; per
+    name its stored-prediction rows."""
     engine = Engine(
-        state.corpus,
+        Corpus(papers=share.papers, persons=state.persons),
         state.model,
         _worker_store(state.db_url),
-        stats=state.stats,
+        stats=share.stats,
         use_embeddings=state.use_embeddings,
         decisions=state.decisions,
-        previous=state.previous,
+        previous=share.previous,
     )
-    engine.vectors.update(zip(paper_ids, vectors, strict=True))
+    engine.vectors.update(zip(share.paper_ids, share.vectors, strict=True))
     # the shared model compiles (or loads from this machine's cache) once per worker
     engine.fitted_model().compile()
     return blocks_rows(engine, slugs)
@@ -220,20 +246,32 @@ def _preflight(client: Client, url: str) -> int:
     return len(answers)
 
 
-def _batch_vectors(engine: Engine, slugs: list[str]) -> tuple[list[str], np.ndarray]:
-    """The title vectors a batch's blocks read (those of names with 2+ mentions)."""
-    ids = sorted(
-        {
-            m.paper_id
-            for s in slugs
-            if len(engine.corpus.blocks[s]) > 1
-            for m in engine.corpus.blocks[s]
-            if m.paper_id in engine.vectors
-        }
+def batch_share(engine: Engine, slugs: list[str], order: dict[str, int]) -> BatchShare:
+    """What splitting the names ``slugs`` reads of the driver's library (``order``: each
+    paper's position in it, so that blocks list their mentions as the library does)."""
+    corpus = engine.corpus
+    ids = sorted({m.paper_id for s in slugs for m in corpus.blocks[s]}, key=order.__getitem__)
+    papers = {pid: corpus.papers[pid] for pid in ids}
+    read = [p for p in ids if p in engine.vectors and _reads_vectors(engine, papers[p], slugs)]
+    mention_ids = [m.mention_id for s in slugs for m in corpus.blocks[s]]
+    return BatchShare(
+        papers=papers,
+        stats=engine.stats.restricted(papers.values()),
+        previous={m: engine.previous[m] for m in mention_ids if m in engine.previous},
+        paper_ids=read,
+        vectors=(
+            np.stack([engine.vectors[p] for p in read])
+            if read
+            else np.zeros((0, 0), dtype=np.float32)
+        ),
     )
-    if not ids:
-        return [], np.zeros((0, 0), dtype=np.float32)
-    return ids, np.stack([engine.vectors[p] for p in ids])
+
+
+def _reads_vectors(engine: Engine, paper: Paper, slugs: list[str]) -> bool:
+    """Whether splitting ``slugs`` reads this paper's title vector: it has a mention of one
+    of them with 2+ mentions."""
+    wanted = set(slugs)
+    return any(m.slug in wanted and len(engine.corpus.blocks[m.slug]) > 1 for m in paper.authors)
 
 
 def split_on_dask(
@@ -258,11 +296,9 @@ def split_on_dask(
         engine.prepare(slugs, progress=lambda d, n: progress and progress("embed", d, n))
         t1 = time.perf_counter()
         state = SharedState(
-            corpus=engine.corpus,
+            persons=engine.corpus.persons,
             model=engine.model,
-            stats=dataclasses.replace(engine.stats, basis=None),  # workers never update it
             decisions=engine.decisions,
-            previous=dict(engine.previous),
             use_embeddings=engine.use_embeddings,
             db_url=url,
         )
@@ -323,10 +359,12 @@ def _run_batches(
     written = names_done = persons = mentions = 0
     index: dict[str, int] = {}
 
+    order = {pid: k for k, pid in enumerate(engine.corpus.papers)}
+
     def submit(i: int) -> Any:
-        ids, vecs = _batch_vectors(engine, batches[i])
+        # the share travels inside the task, so a retry elsewhere still has it
         fut = client.submit(
-            split_batch, shared, batches[i], ids, vecs,
+            split_batch, shared, batch_share(engine, batches[i], order), batches[i],
             retries=opts.retries, pure=False, key=f"byline-split-{i}-{os.urandom(4).hex()}",
         )  # fmt: skip
         index[fut.key] = i
