@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 
 from slugify import slugify
 
@@ -28,8 +29,10 @@ def known_slugs(names: Iterable[tuple[str | None, str | None, str]]) -> None:
     _SLUGS.update(((first, last), slug) for first, last, slug in names)
 
 
+@lru_cache(maxsize=1 << 18)
 def fold(text: str | None) -> str:
-    """Lower-case ASCII folding used for comparisons (Körner -> korner)."""
+    """Lower-case ASCII folding used for comparisons (Körner -> korner); cached, as a
+    library folds the same hundred thousand names again and again."""
     if not text:
         return ""
     decomposed = unicodedata.normalize("NFKD", text)

@@ -23,6 +23,7 @@ Names are independent, so the run is plain data parallelism over batches of name
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import threading
@@ -41,6 +42,7 @@ from byline.engine import Engine
 from byline.errors import BylineError
 from byline.features.stats import LibraryStats
 from byline.model import PairwiseModel
+from byline.names import known_slugs
 from byline.sources.records import Paper, Person
 from byline.store import Store, connect
 from byline.store.changed import changed_names
@@ -111,11 +113,14 @@ class BatchShare:
     reads, so that a worker never holds the whole library (:func:`batch_share`).
 
     Attributes:
-        papers: the papers of the batch's mentions, in the library's order.
+        papers: the papers of the batch's mentions, in the library's order (without their
+            abstracts: the split reads them only through the statistics' TF-IDF rows).
         stats: the library statistics restricted to them (:meth:`LibraryStats.restricted`).
         previous: the last stored person key of each of the batch's mentions.
         paper_ids, vectors: the title embeddings of the papers the split reads (rows in
             ``paper_ids``' order; names of one mention read none).
+        names: (first, last, slug) of the papers' authors, so that the worker need not
+            slugify them again.
     """
 
     papers: dict[str, Paper]
@@ -123,6 +128,7 @@ class BatchShare:
     previous: dict[str, str]
     paper_ids: list[str]
     vectors: np.ndarray
+    names: list[tuple[str, str, str]]
 
 
 def _first_line(exc: BaseException) -> str:
@@ -165,11 +171,27 @@ def check_worker(url: str, version: str) -> str | None:
     return None
 
 
+def peak_memory_mb() -> int:
+    """This process's peak resident memory (MB) since it started: the kernel's high-water
+    mark of its own address space (``VmHWM``), not ``ru_maxrss``, which a spawned worker
+    inherits from the process it was forked from."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) // 1024
+    except OSError:
+        pass
+    import psutil  # a dependency of distributed
+
+    return int(psutil.Process().memory_info().rss) // 2**20
+
+
 def split_batch(
     state: SharedState, share: BatchShare, slugs: list[str]
 ) -> list[tuple[str, list[Row]]]:
     """Split a batch of names on a worker, from the batch's own share of the library; per
     name its stored-prediction rows."""
+    known_slugs(share.names)
     engine = Engine(
         Corpus(papers=share.papers, persons=state.persons),
         state.model,
@@ -251,12 +273,18 @@ def batch_share(engine: Engine, slugs: list[str], order: dict[str, int]) -> Batc
     paper's position in it, so that blocks list their mentions as the library does)."""
     corpus = engine.corpus
     ids = sorted({m.paper_id for s in slugs for m in corpus.blocks[s]}, key=order.__getitem__)
-    papers = {pid: corpus.papers[pid] for pid in ids}
-    read = [p for p in ids if p in engine.vectors and _reads_vectors(engine, papers[p], slugs)]
+    wanted = {s for s in slugs if len(corpus.blocks[s]) > 1}  # names that read vectors
+    read = [
+        pid
+        for pid in ids
+        if pid in engine.vectors and any(m.slug in wanted for m in corpus.papers[pid].authors)
+    ]
+    # the abstracts stay home: a split reads them only through the statistics' TF-IDF rows
+    papers = {pid: dataclasses.replace(corpus.papers[pid], abstract="") for pid in ids}
     mention_ids = [m.mention_id for s in slugs for m in corpus.blocks[s]]
     return BatchShare(
         papers=papers,
-        stats=engine.stats.restricted(papers.values()),
+        stats=engine.stats.restricted(corpus.papers[pid] for pid in ids),
         previous={m: engine.previous[m] for m in mention_ids if m in engine.previous},
         paper_ids=read,
         vectors=(
@@ -264,14 +292,8 @@ def batch_share(engine: Engine, slugs: list[str], order: dict[str, int]) -> Batc
             if read
             else np.zeros((0, 0), dtype=np.float32)
         ),
+        names=sorted({(m.first, m.last, m.slug) for p in papers.values() for m in p.authors}),
     )
-
-
-def _reads_vectors(engine: Engine, paper: Paper, slugs: list[str]) -> bool:
-    """Whether splitting ``slugs`` reads this paper's title vector: it has a mention of one
-    of them with 2+ mentions."""
-    wanted = set(slugs)
-    return any(m.slug in wanted and len(engine.corpus.blocks[m.slug]) > 1 for m in paper.authors)
 
 
 def split_on_dask(
@@ -306,6 +328,7 @@ def split_on_dask(
         t2 = time.perf_counter()
         result = _run_batches(client, engine, shared, batches, out, store, version, opts,
                               n_workers, progress)  # fmt: skip
+        peaks = client.run(peak_memory_mb)
     failed = result["failed"]
     if failed:
         first_i, first_err = failed[0]
@@ -328,6 +351,7 @@ def split_on_dask(
         "workers": n_workers,
         "dask": opts.address,
         "batches": len(batches),
+        "worker_peak_memory_mb": max(peaks.values(), default=0),
         "embed_seconds": round(t1 - t0, 1),
         "ship_seconds": round(t2 - t1, 1),
         "cluster_seconds": round(time.perf_counter() - t2, 1),
