@@ -17,46 +17,9 @@ import pickle
 import time
 from pathlib import Path
 
-import numpy as np
-
-from byline.features.stats import LibraryStats, compute_stats
+from byline.features.stats import compute_stats
 from byline.store import connect
 from byline.store.corpus import Corpus, load_corpus
-
-
-def differences(got: LibraryStats, want: LibraryStats) -> list[str]:
-    """What differs between two statistics of one library (empty: identical)."""
-    out = [
-        f
-        for f in (
-            "mentions",
-            "names",
-            "slug_count",
-            "first_count",
-            "last_count",
-            "first_names",
-            "last_names",
-            "coauthor_graph",
-        )
-        if getattr(got, f) != getattr(want, f)
-    ]
-    if got.text_vectorizer.vocabulary_ != want.text_vectorizer.vocabulary_:
-        out.append("text vocabulary")
-    if not np.array_equal(got.text_vectorizer.idf_, want.text_vectorizer.idf_):
-        out.append("text idf")
-    if got.paper_row.keys() != want.paper_row.keys():
-        out.append("papers")
-    else:
-        ids = list(want.paper_row)
-        a = got.text_matrix[[got.paper_row[p] for p in ids]]
-        b = want.text_matrix[[want.paper_row[p] for p in ids]]
-        if (a != b).nnz:
-            out.append("text rows")
-    if got.aff_vectorizer.vocabulary_ != want.aff_vectorizer.vocabulary_ or not np.array_equal(
-        got.aff_vectorizer.idf_, want.aff_vectorizer.idf_
-    ):
-        out.append("affiliation vectorizer")
-    return out
 
 
 def main() -> None:
@@ -80,7 +43,7 @@ def main() -> None:
     t = time.perf_counter()
     changed = stats.update(corpus)
     update_s = time.perf_counter() - t
-    diff = differences(stats, rebuilt)
+    diff = stats.differences(rebuilt)
     t = time.perf_counter()
     blob = pickle.dumps(stats, protocol=pickle.HIGHEST_PROTOCOL)
     dump_s = time.perf_counter() - t

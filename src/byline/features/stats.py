@@ -128,6 +128,43 @@ class LibraryStats:
         """:meth:`name_sharing` on a log scale (:func:`commonness`), as a feature."""
         return commonness(self.name_sharing(first, last))
 
+    def differences(self, other: LibraryStats) -> list[str]:
+        """What differs between these statistics and ``other`` of the same library: the
+        fields, or "text rows" where any paper's TF-IDF row differs in any bit (empty:
+        identical; :meth:`update` promises that against a rebuild)."""
+        got, want = self, other
+        out = [
+            f
+            for f in (
+                "mentions",
+                "names",
+                "slug_count",
+                "first_count",
+                "last_count",
+                "first_names",
+                "last_names",
+                "coauthor_graph",
+            )
+            if getattr(got, f) != getattr(want, f)
+        ]
+        if got.text_vectorizer.vocabulary_ != want.text_vectorizer.vocabulary_:
+            out.append("text vocabulary")
+        if not np.array_equal(got.text_vectorizer.idf_, want.text_vectorizer.idf_):
+            out.append("text idf")
+        if got.paper_row.keys() != want.paper_row.keys():
+            out.append("papers")
+        elif "text vocabulary" not in out:
+            ids = list(want.paper_row)
+            a = got.text_matrix[[got.paper_row[p] for p in ids]]
+            b = want.text_matrix[[want.paper_row[p] for p in ids]]
+            if (a != b).nnz:
+                out.append("text rows")
+        if got.aff_vectorizer.vocabulary_ != want.aff_vectorizer.vocabulary_ or not np.array_equal(
+            got.aff_vectorizer.idf_, want.aff_vectorizer.idf_
+        ):
+            out.append("affiliation vectorizer")
+        return out
+
     def restricted(self, papers: Iterable[Paper]) -> LibraryStats:
         """The part of these statistics that splitting the names of ``papers`` reads, for a
         task that carries its own share of the library (``split --all --dask``): the counts
