@@ -46,6 +46,10 @@ def _text_vectorizer() -> TfidfVectorizer:
     )
 
 
+def _aff_vectorizer() -> TfidfVectorizer:
+    return TfidfVectorizer(min_df=1, sublinear_tf=True, dtype=np.float32, strip_accents="unicode")
+
+
 @dataclass
 class StatsBasis:
     """What :meth:`LibraryStats.update` needs beyond the statistics themselves.
@@ -227,7 +231,7 @@ class LibraryStats:
             return 0
         touched: set[str] = set()
         affiliations_before = len(basis.affiliation_count)
-        affiliations_moved = not hasattr(self.aff_vectorizer, "vocabulary_")
+        affiliations_moved = not hasattr(self.aff_vectorizer, "vocabulary_")  # never fitted
         for pid in removed:
             for slug, first, last, aff in basis.paper_authors.pop(pid):
                 self.mentions -= 1
@@ -257,9 +261,7 @@ class LibraryStats:
         self._update_names(corpus, touched)
         self._update_text(corpus, removed, added)
         if affiliations_moved:
-            self.aff_vectorizer = TfidfVectorizer(
-                min_df=1, sublinear_tf=True, dtype=np.float32, strip_accents="unicode"
-            )
+            self.aff_vectorizer = _aff_vectorizer()
             self.aff_vectorizer.fit(sorted(basis.affiliation_count) or ["none"])
         return changed
 
@@ -426,7 +428,7 @@ def compute_stats(corpus: Corpus) -> LibraryStats:
         text_vectorizer=_text_vectorizer(),
         paper_row={},
         text_matrix=sparse.csr_matrix((0, 0), dtype=np.float32),
-        aff_vectorizer=TfidfVectorizer(),
+        aff_vectorizer=_aff_vectorizer(),  # unfitted until the first update
         basis=StatsBasis(),
     )
     stats.update(corpus)
