@@ -14,9 +14,8 @@ def gc_paused() -> Iterator[None]:
     out of the collector's sight (``gc.freeze``): reference counting still frees it.
 
     Loading the library creates about half a million objects that all stay alive; each
-    automatic collection walks every one of them again, which took about 4 of the 9.5
-    seconds of ``load_corpus`` on the Anthology, and the first collections after it would
-    walk them all again (an update of the library statistics took 5.3 s instead of 1.2 s).
+    automatic collection walks every one of them again, and the first collections after
+    it would walk them all once more (``bench/load_phases.py`` times ``load_corpus``).
     Nothing built there forms a reference cycle, so no garbage is held back.
     """
     was = gc.isenabled()

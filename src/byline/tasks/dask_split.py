@@ -12,8 +12,8 @@ Names are independent, so the run is plain data parallelism over batches of name
   (:class:`BatchShare`): the papers of its mentions, the library statistics restricted to
   them, its mentions' last predictions and the title vectors it reads. So a worker holds
   only the batches it splits, never the whole library, and what crosses the network does
-  not grow with the number of workers (shares overlap: about 1.3 GB in all for the
-  Anthology, whose papers and statistics pickle to about 0.2 GB). A worker never embeds (no torch
+  not grow with the number of workers (shares overlap, so it is several times the library).
+  A worker never embeds (no torch
   model on the workers) and never writes to the store.
 - The driver stores each batch's predictions the moment the batch arrives (one transaction
   per batch), so a lost worker or driver loses no result already stored, and writes the
