@@ -10,7 +10,7 @@ so that the rates compare fairly, and reports per variant:
 * the one-time setup (export / quantise / distill seconds; reused from the cache folder
   when already done, with the seconds it took then) and the extra install size;
 * agreement with the current vectors (the store's embedding cache, model
-  ``MODEL_NAME``): per-title cosine (mean, 1st percentile) and, for random pairs of titles
+  ``EMBEDDERS["minilm"]``): per-title cosine (mean, 1st percentile) and, for random pairs of titles
   of one name (the pairs whose ``embedding_cosine`` the pairwise model sees), the
   Pearson / Spearman correlation and absolute difference of the pair cosines.
 
@@ -111,7 +111,7 @@ def load_sample(store: Path, n: int, n_pairs: int, seed: int) -> dict:
 
 def reference_vectors(store: Path, texts: Sequence[str]) -> np.ndarray | None:
     """The current vectors of ``texts`` from the store's cache (None if any is missing)."""
-    from byline.features.embeddings import MODEL_NAME, text_hash
+    from byline.features.embeddings import EMBEDDERS, text_hash
 
     conn = sqlite3.connect(f"file:{store}?mode=ro", uri=True)
     hashes = [text_hash(t) for t in texts]
@@ -123,7 +123,7 @@ def reference_vectors(store: Path, texts: Sequence[str]) -> np.ndarray | None:
             + ",".join("?" * len(part))
             + ")"
         )
-        for h, blob in conn.execute(q, [MODEL_NAME, *part]):
+        for h, blob in conn.execute(q, [EMBEDDERS["minilm"].cache_name, *part]):
             found[h] = np.frombuffer(blob, dtype=np.float32)
     conn.close()
     if len(found) < len(set(hashes)):

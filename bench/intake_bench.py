@@ -39,7 +39,7 @@ from sqlalchemy import create_engine
 
 from byline.engine import BlockResult, Engine
 from byline.evaluation.protocol import gold_labels, heldout_corpus, scored_mentions
-from byline.features.embeddings import embed_text, encode, read_cached, text_hash
+from byline.features.embeddings import embed_text, read_cached, text_hash
 from byline.model import PairwiseModel
 from byline.sources.requests import PageRef, Request
 from byline.store.corpus import Corpus, load_corpus
@@ -132,11 +132,11 @@ class CachedEngine(Engine):
         for p, text in texts.items():
             by_hash[text_hash(text)].append(p)
         hashes = list(by_hash)
-        found = read_cached(self.store, hashes)
+        found = read_cached(self.store, hashes, self.embedder)
         missing = [h for h in hashes if h not in found]
         if missing:
             text_of = {text_hash(x): x for x in texts.values()}
-            vecs = encode([text_of[h] for h in missing])
+            vecs = self.embedder.encode([text_of[h] for h in missing])
             found.update(zip(missing, vecs, strict=True))
             self.embedded_in_memory += len(missing)
         for h, papers in by_hash.items():

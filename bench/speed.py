@@ -1,12 +1,13 @@
 """Speed and memory of the whole-library pipeline on this machine.
 
     .venv/bin/python bench/speed.py [--data PATH] [--out bench/results/speed.json]
+                                    [--model PATH]
 
 Runs, each in a fresh process against a fresh store in bench/work/speed/:
-ingest (empty store), `split --all` with a cold embedding cache (and no compiled forest:
-its compilation is counted), `split --all` again (warm cache), and a re-ingest of unchanged
-data. Records wall seconds and peak RSS
-of every stage, plus the per-stage timings the commands report.
+ingest (empty store), `split --all` with a cold embedding cache (and no compiled forest nor
+distilled static embedder: their preparation is counted), `split --all` again (warm cache),
+and a re-ingest of unchanged data. Records wall seconds and peak RSS of every stage, plus
+the per-stage timings the commands report.
 """
 
 from __future__ import annotations
@@ -68,7 +69,14 @@ def main() -> None:
     ap.add_argument("--data", default="../shared/anthology/acl-anthology-data-2025-11.tar.gz")
     ap.add_argument("--out", default="bench/results/speed.json")
     ap.add_argument("--work", default="bench/work/speed")
+    ap.add_argument(
+        "--model",
+        default=None,
+        help="pairwise model file to split with (default: the shipped one), e.g. one trained "
+        "with `byline train --embedder static`",
+    )
     a = ap.parse_args()
+    model = ["--model", str(Path(a.model).resolve())] if a.model else []
     work = Path(a.work)
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
@@ -78,14 +86,19 @@ def main() -> None:
     rows = [
         stage("ingest", ["ingest", a.data, "--json"], env),
         stage(
-            "split_all_cold", ["split", "--all", "--out", str(work / "preds.jsonl"), "--json"], env
+            "split_all_cold",
+            ["split", "--all", "--out", str(work / "preds.jsonl"), "--json", *model],
+            env,
         ),
         stage(
-            "split_all_warm", ["split", "--all", "--out", str(work / "preds.jsonl"), "--json"], env
+            "split_all_warm",
+            ["split", "--all", "--out", str(work / "preds.jsonl"), "--json", *model],
+            env,
         ),
         stage("reingest_unchanged", ["ingest", a.data, "--json"], env),
     ]
     result = {
+        "model": a.model or "shipped",
         "machine": {
             "cpus": os.cpu_count(),
             "python": platform.python_version(),

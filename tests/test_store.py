@@ -416,39 +416,38 @@ def test_layout_switch_replaces_library_and_registry(store: Engine, fixtures_dir
 # --- embedding cache -----------------------------------------------------------------------
 
 
-def test_embedding_cache_reads_and_writes_only_when_asked(
-    store: Engine, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_embedding_cache_reads_and_writes_only_when_asked(store: Engine) -> None:
     import numpy as np
 
     from byline.features import embeddings as emb
 
-    cached = np.arange(emb.DIM, dtype=np.float32)
-    with store.begin() as conn:
-        conn.execute(
-            t.embeddings.insert(),
-            {
-                "model": emb.MODEL_NAME,
-                "text_hash": emb.text_hash("old"),
-                "vector": cached.tobytes(),
-            },
-        )
-    assert list(emb.read_cached(store, [emb.text_hash("old"), emb.text_hash("new")])) == [
-        emb.text_hash("old")
-    ]
     encoded: list[list[str]] = []
 
     def fake_encode(texts: list[str]) -> np.ndarray:
         encoded.append(list(texts))
-        return np.ones((len(texts), emb.DIM), dtype=np.float32)
+        return np.ones((len(texts), 4), dtype=np.float32)
 
-    monkeypatch.setattr(emb, "encode", fake_encode)
-    got = emb.cached_embeddings(store, {"a": "old", "b": "new", "c": "new"}, write=False)
+    fake = emb.Embedder("fake", "fake@1", 4, fake_encode)
+    other = emb.Embedder("other", "other@1", 4, fake_encode)
+    cached = np.arange(4, dtype=np.float32)
+    with store.begin() as conn:
+        conn.execute(
+            t.embeddings.insert(),
+            {
+                "model": fake.cache_name,
+                "text_hash": emb.text_hash("old"),
+                "vector": cached.tobytes(),
+            },
+        )
+    wanted = [emb.text_hash("old"), emb.text_hash("new")]
+    assert list(emb.read_cached(store, wanted, fake)) == [emb.text_hash("old")]
+    assert emb.read_cached(store, wanted, other) == {}  # another embedder's vectors: not its
+    got = emb.cached_embeddings(store, {"a": "old", "b": "new", "c": "new"}, fake, write=False)
     assert encoded == [["new"]]  # the cached text is read, the missing one embedded once
-    assert np.array_equal(got["a"], cached) and got["b"].sum() == emb.DIM
+    assert np.array_equal(got["a"], cached) and got["b"].sum() == 4
     assert np.array_equal(got["b"], got["c"])
     with store.connect() as conn:
         assert conn.execute(select(func.count()).select_from(t.embeddings)).scalar() == 1
-    emb.cached_embeddings(store, {"b": "new"})  # writes by default
+    emb.cached_embeddings(store, {"b": "new"}, fake)  # writes by default
     with store.connect() as conn:
         assert conn.execute(select(func.count()).select_from(t.embeddings)).scalar() == 2

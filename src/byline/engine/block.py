@@ -20,7 +20,13 @@ from byline.engine.giant import GIANT_BLOCK, split_giant
 from byline.engine.keys import assign_keys
 from byline.errors import BylineError
 from byline.features.batch import batch_features
-from byline.features.embeddings import cached_embeddings, embed_text
+from byline.features.embeddings import (
+    DEFAULT_EMBEDDER,
+    Embedder,
+    cached_embeddings,
+    embed_text,
+    get_embedder,
+)
 from byline.features.pairwise import block_features, evidence_of
 from byline.features.stats import LibraryStats, compute_stats, library_stats
 from byline.model import PairwiseModel
@@ -75,7 +81,8 @@ class Engine:
         stats: library statistics the features read.
         decisions: the maintainers' decisions, hard constraints of every clustering.
         previous: the last stored prediction per mention id (stable keys).
-        vectors: title(+abstract) embeddings fetched so far, by paper id.
+        vectors: title embeddings fetched so far, by paper id.
+        embedder: what embeds them: the model's (``PairwiseModel.embedder``) unless given.
         giant_block: :meth:`split_blocks` splits a block of more mentions on candidate
             pairs (:mod:`byline.engine.giant`); :meth:`split_block` never does.
     """
@@ -89,6 +96,7 @@ class Engine:
         use_embeddings: bool = True,
         decisions: DecidedState | None = None,
         previous: Mapping[str, str] | None = None,
+        embedder: str | None = None,
     ) -> None:
         self.corpus = corpus
         self.decisions = decisions
@@ -98,6 +106,9 @@ class Engine:
         self.stats = stats or compute_stats(corpus)
         self.use_embeddings = use_embeddings and store is not None
         self.vectors: dict[str, np.ndarray] = {}
+        self.embedder: Embedder = get_embedder(
+            embedder or (model.embedder if model is not None else DEFAULT_EMBEDDER)
+        )
         self.giant_block = GIANT_BLOCK
 
     def fitted_model(self) -> PairwiseModel:
@@ -131,7 +142,7 @@ class Engine:
             p: embed_text(self.corpus.papers[p].title, self.corpus.papers[p].abstract)
             for p in wanted
         }
-        self.vectors.update(cached_embeddings(self.store, texts, progress=progress))
+        self.vectors.update(cached_embeddings(self.store, texts, self.embedder, progress=progress))
 
     def features(
         self, mentions: list[Mention], papers: Mapping[str, Paper] | None = None

@@ -22,6 +22,7 @@ import lightgbm as lgb
 import numpy as np
 
 from byline.errors import BylineError
+from byline.machine_cache import machine_cache_dir
 
 MODELS_DIR = Path(__file__).resolve().parent.parent / "models"
 log = logging.getLogger(__name__)
@@ -65,23 +66,15 @@ def predict(
     return np.asarray(booster.predict(X, num_threads=1), dtype=np.float32)
 
 
-def compiled_cache_dir() -> Path:
-    """Where compiled forests are kept: ``$BYLINE_CACHE_DIR``, else
-    ``$XDG_CACHE_HOME/byline`` (``~/.cache/byline``)."""
-    if os.environ.get("BYLINE_CACHE_DIR"):
-        return Path(os.environ["BYLINE_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    return Path(base) / "byline"
-
-
 def compile_booster(booster: lgb.Booster, cache_dir: Path | None = None) -> Any:
     """The booster compiled to machine code by lleaves (LLVM), for bulk prediction: about
     8x LightGBM's speed on one core, the same P(same) to float32 on every pair of the
     Anthology (``bench/split_identity.py``; double sums of the trees agree to ~1e-15).
 
     The compiled code is cached per trees, lleaves and llvmlite version and machine in
-    :func:`compiled_cache_dir` (written under a temporary name, then renamed), so only the
-    first run on a machine pays the compilation (about 8 s for the pairwise model).
+    :func:`~byline.machine_cache.machine_cache_dir` (written under a temporary name, then
+    renamed), so only the first run on a machine pays the compilation (about 8 s for the
+    pairwise model).
     ``None`` when lleaves is not installed or fails: callers then predict with LightGBM.
     """
     try:
@@ -97,7 +90,7 @@ def compile_booster(booster: lgb.Booster, cache_dir: Path | None = None) -> Any:
             platform.machine(),
         ]
     )
-    folder = (cache_dir or compiled_cache_dir()) / "compiled"
+    folder = (cache_dir or machine_cache_dir()) / "compiled"
     try:
         folder.mkdir(parents=True, exist_ok=True)
         model_file = folder / f"{key}.txt"

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
+from byline.features.embeddings import DEFAULT_EMBEDDER, LEGACY_EMBEDDER
 from byline.features.pairwise import FEATURES
 from byline.model.booster import BoosterModel
 
@@ -47,6 +48,8 @@ class PairwiseModel(BoosterModel):
         link_threshold: the chaining threshold (``None``: no chaining stage).
         evidence_threshold: the chaining threshold of pairs with direct evidence, which are
             chained first.
+        embedder: the title embedder whose vectors the ``embedding_cosine`` feature was
+            trained on (:data:`byline.features.embeddings.EMBEDDERS`).
         (and those of :class:`~byline.model.booster.BoosterModel`)
     """
 
@@ -58,11 +61,13 @@ class PairwiseModel(BoosterModel):
     num_rounds: int = 400
     link_threshold: float | None = 0.98
     evidence_threshold: float | None = EVIDENCE_THRESHOLD
+    embedder: str = DEFAULT_EMBEDDER
 
     def _extra_meta(self) -> dict[str, Any]:
         return {
             "link_threshold": self.link_threshold,
             "evidence_threshold": self.evidence_threshold,
+            "embedder": self.embedder,
         }
 
     @classmethod
@@ -70,4 +75,5 @@ class PairwiseModel(BoosterModel):
         return {
             "link_threshold": meta.get("link_threshold"),
             "evidence_threshold": meta.get("evidence_threshold", EVIDENCE_THRESHOLD),
+            "embedder": meta.get("embedder", LEGACY_EMBEDDER),
         }

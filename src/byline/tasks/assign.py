@@ -288,7 +288,7 @@ class Assigner:
             return {}
         assert engine.store is not None
         texts = {p.paper_id: embed_text(p.title, p.abstract) for p in papers}
-        return cached_embeddings(engine.store, texts, write=False)
+        return cached_embeddings(engine.store, texts, engine.embedder, write=False)
 
     # -- one name -------------------------------------------------------------------------
 

@@ -30,6 +30,7 @@ import numpy as np
 from byline.engine import Engine
 from byline.evaluation.metrics import ambiguous_blocks, score
 from byline.evaluation.protocol import blocks_in, gold_labels, heldout_corpus, scored_mentions
+from byline.features.embeddings import DEFAULT_EMBEDDER
 from byline.model.pairwise import PairwiseModel
 from byline.names import fold
 from byline.sources.records import Mention, Paper
@@ -268,15 +269,16 @@ def train(
     metrics_out: Path,
     seed: int = 13,
     progress: Progress | None = None,
+    embedder: str = DEFAULT_EMBEDDER,
 ) -> tuple[PairwiseModel, dict[str, Any]]:
     t0 = time.perf_counter()
     gold = gold_labels(corpus)
     masked = heldout_corpus(corpus, gold)
-    engine = Engine(masked, None, store)
+    engine = Engine(masked, None, store, embedder=embedder)
     rng = np.random.default_rng(seed)
     X, y, w, nblocks = training_pairs(engine, gold, rng, progress)
     t_pairs = time.perf_counter()
-    model = PairwiseModel(seed=seed).fit(X, y, w)
+    model = PairwiseModel(seed=seed, embedder=embedder).fit(X, y, w)
     t_fit = time.perf_counter()
     engine.model = model
     best, curve = tune_threshold(engine, gold, "dev", progress)
@@ -286,6 +288,7 @@ def train(
     metrics = {
         "version": model.version,
         "seed": seed,
+        "embedder": embedder,
         "train_blocks": nblocks,
         "train_pairs": int(len(y)),
         "train_positive_rate": float(y.mean()),
