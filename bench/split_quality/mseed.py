@@ -3,7 +3,7 @@
     PYTHONPATH=bench/split_quality .venv/bin/python bench/split_quality/mseed.py V [V ...]
     .venv/bin/python bench/split_quality/mseed.py --report   # bench/results/split-quality-variants.md
 """
-import glob, hashlib, json, pickle, sys, time
+import glob, hashlib, json, os, pickle, sys, time
 import numpy as np
 
 if sys.argv[1:] == ["--report"]:
@@ -37,7 +37,7 @@ from byline.model.pairwise import PARAMS
 from byline.store import connect
 from byline.store.corpus import load_corpus
 
-SEEDS = [13, 1, 2, 3, 4]
+SEEDS = [int(s) for s in os.environ.get("SEEDS", "13,1,2,3,4").split(",")]
 VARIANTS = {
     "shipped": dict(),
     "leaf200_l2_10": dict(params={"min_data_in_leaf": 200, "lambda_l2": 10.0}),
@@ -132,10 +132,19 @@ def fit(slugs, k, seed, v):
     m = PairwiseModel(seed=lgb_seed, num_rounds=v.get("rounds", 400))
     return m.fit(np.concatenate(Xs), np.concatenate(ys), np.concatenate(ws))
 
+# --soft R1,R2: also cluster each seed's probabilities with affiliation conflicts soft in
+# the average-linkage stage (softconf.py), one result row per rho, named VARIANT+softRHO
+soft = []
+if "--soft" in sys.argv:
+    i = sys.argv.index("--soft")
+    soft = [float(x) for x in sys.argv[i + 1].split(",")]
+    del sys.argv[i : i + 2]
+    from softconf import run as run_soft
 results = {}
 for name in sys.argv[1:]:
     v = VARIANTS[name]
     rows = []
+    soft_rows = {r: [] for r in soft}
     for seed in SEEDS:
         t = time.time()
         p = {}
@@ -145,10 +154,21 @@ for name in sys.argv[1:]:
         m = fit(train, "all", seed, v)
         p.update({s: m.predict_proba(X[s]) for s in dev})
         pred = cluster(p)
+        if os.environ.get("DUMP"):
+            pickle.dump(p, open(f"bench/work/sq/mseed-probs-{name}-{seed}.pkl", "wb"))
         o, d = view(pred, "train"), view(pred, "dev")
         rows.append((o["amb"], o["all"], o["macro"], d["amb"], d["all"], d["macro"], o["moves"], d["moves"]))
         print(name, seed, rows[-1], f"{time.time()-t:.0f}s", flush=True)
+        for r in soft:
+            ps = run_soft(p, r)
+            o, d = view(ps, "train"), view(ps, "dev")
+            soft_rows[r].append((o["amb"], o["all"], o["macro"], d["amb"], d["all"], d["macro"], o["moves"], d["moves"]))
+            print(f"{name}+soft{r}", seed, soft_rows[r][-1], flush=True)
     r = np.array(rows)
     print(f"MEAN {name:20s} OOF {r[:,0].mean():.3f}/{r[:,1].mean():.3f} m{r[:,2].mean():.3f} mv{r[:,6].mean():.0f} | DEV {r[:,3].mean():.3f}/{r[:,4].mean():.3f} m{r[:,5].mean():.3f} mv{r[:,7].mean():.0f} | min OOF {r[:,0].min():.3f} DEV {r[:,3].min():.3f}", flush=True)
     results[name] = rows
-json.dump(results, open(f"bench/work/sq/mseed-{'-'.join(sys.argv[1:])}.json", "w"))
+    for r in soft:
+        results[f"{name}+soft{r}"] = soft_rows[r]
+        q = np.array(soft_rows[r])
+        print(f"MEAN {name}+soft{r} OOF {q[:,0].mean():.3f}/{q[:,1].mean():.3f} m{q[:,2].mean():.3f} mv{q[:,6].mean():.0f} | DEV {q[:,3].mean():.3f}/{q[:,4].mean():.3f} m{q[:,5].mean():.3f} mv{q[:,7].mean():.0f} | min OOF {q[:,0].min():.3f} DEV {q[:,3].min():.3f}", flush=True)
+json.dump(results, open(f"bench/work/sq/mseed-{'-'.join(sys.argv[1:])}{'-soft' if soft else ''}.json", "w"))
