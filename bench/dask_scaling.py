@@ -1,7 +1,7 @@
 """`split --all` locally and on a Dask LocalCluster, with 1 and 2 workers, on the real store.
 
     .venv/bin/python bench/dask_scaling.py [--db URL] [--out bench/results/dask-scaling.json]
-        [--runs local-1,local-2,dask-1,dask-2] [--work bench/work/dask-scaling]
+        [--runs local-1,local-2,dask-1,dask-2] [--work bench/work/dask-scaling] [--append]
 
 On a synthetic library of F times the Anthology (``bench/synthetic_library.py``):
 
@@ -35,13 +35,21 @@ def main() -> None:
     ap.add_argument(
         "--runs", default="local-1,local-2,dask-1,dask-2", help="which runs, HOW-WORKERS"
     )
+    ap.add_argument(
+        "--append",
+        action="store_true",
+        help="add these runs to the runs already in --out (one long run per invocation)",
+    )
     a = ap.parse_args()
     work = Path(a.work)
     work.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ)
     if a.db:
         env["BYLINE_DB"] = a.db
-    runs = []
+    earlier = (
+        json.loads(Path(a.out).read_text())["runs"] if a.append and Path(a.out).exists() else []
+    )
+    runs = list(earlier)
     chosen = [(r.split("-")[0], int(r.split("-")[1])) for r in a.runs.split(",") if r]
     for how, workers in chosen:
         out = work / f"{how}-{workers}.jsonl"
