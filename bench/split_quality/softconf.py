@@ -10,6 +10,8 @@ evidence, 8 conflicts, mean P 0.70, kept apart by the shipped hard conflicts).
 """
 import sys
 from lib import *
+import os
+OVERRIDE = float(os.environ.get("SOFT_OVERRIDE", "0"))
 from byline.cluster.constrained import _Groups, triu_pairs
 from byline.features.pairwise import evidence_of
 
@@ -51,7 +53,10 @@ def cluster_soft(n, probs, threshold, cons, link, ev, ev_t, rho):
     lab = np.arange(k)
     while True:
         mean = S / np.outer(size, size)
-        ok = (H == 0) & (Cn <= rho * np.outer(size, size)) & np.outer(alive, alive)
+        pairs = np.outer(size, size)
+        # conflicts are overridden only by a strong mean P (SOFT_OVERRIDE, default 0: any)
+        soft_ok = (Cn == 0) | ((Cn <= rho * pairs) & (S / pairs >= OVERRIDE))
+        ok = (H == 0) & soft_ok & np.outer(alive, alive)
         np.fill_diagonal(ok, False)
         mean = np.where(ok, mean, -1.0)
         i, j = np.unravel_index(int(np.argmax(mean)), mean.shape)
@@ -74,5 +79,6 @@ def run(probs, rho, t=0.35, link=0.95, ev_t=0.5):
 if __name__ == "__main__":
     p = pickle.load(open(sys.argv[1] if len(sys.argv) > 1 else "bench/work/sq/base_probs.pkl", "rb"))
     report("shipped", cluster(p))
+    print("override", OVERRIDE)
     for rho in (0.0, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 1.0):
         report(f"soft rho={rho}", run(p, rho))
