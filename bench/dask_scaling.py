@@ -46,10 +46,7 @@ def main() -> None:
     env = dict(os.environ)
     if a.db:
         env["BYLINE_DB"] = a.db
-    earlier = (
-        json.loads(Path(a.out).read_text())["runs"] if a.append and Path(a.out).exists() else []
-    )
-    runs = list(earlier)
+    runs = json.loads(Path(a.out).read_text())["runs"] if a.append and Path(a.out).exists() else []
     chosen = [(r.split("-")[0], int(r.split("-")[1])) for r in a.runs.split(",") if r]
     for how, workers in chosen:
         out = work / f"{how}-{workers}.jsonl"

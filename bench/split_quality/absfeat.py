@@ -3,23 +3,20 @@ abstract, NaN where either paper has no abstract; and whether both have one.
 
 Vectors of every paper with an abstract are computed once (static embedder, not written to
 the store) and kept in bench/work/sq/absvec.pkl."""
-import os, pickle
 import numpy as np
+from pickled import pickled
 NAMES = ["abstract_embedding_cosine", "abstracts_both"]
 _V = None
 def _vectors(papers):
     global _V
     if _V is None:
-        path = "bench/work/sq/absvec.pkl"
-        if os.path.exists(path):
-            _V = pickle.load(open(path, "rb"))
-        else:
-            from byline.features.embeddings import _static, _unit
-            ids = sorted(p for p, x in papers.items() if x.abstract)
-            vecs = _unit(_static().encode([f"{papers[p].title}. {papers[p].abstract}" for p in ids], max_length=256, batch_size=1024, use_multiprocessing=False))
-            _V = {p: np.asarray(v, dtype=np.float32) for p, v in zip(ids, vecs)}
-            pickle.dump(_V, open(path, "wb"), protocol=5)
+        _V = pickled("bench/work/sq/absvec.pkl", lambda: _embed_abstracts(papers))
     return _V
+def _embed_abstracts(papers):
+    from byline.features.embeddings import _static, _unit
+    ids = sorted(p for p, x in papers.items() if x.abstract)
+    vecs = _unit(_static().encode([f"{papers[p].title}. {papers[p].abstract}" for p in ids], max_length=256, batch_size=1024, use_multiprocessing=False))
+    return {p: np.asarray(v, dtype=np.float32) for p, v in zip(ids, vecs)}
 def features(mentions, papers, stats=None, vectors=None):
     V = _vectors(papers)
     n = len(mentions); a, b = np.triu_indices(n, 1)

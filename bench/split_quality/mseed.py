@@ -132,6 +132,16 @@ def fit(slugs, k, seed, v):
     m = PairwiseModel(seed=lgb_seed, num_rounds=v.get("rounds", 400))
     return m.fit(np.concatenate(Xs), np.concatenate(ys), np.concatenate(ws))
 
+def row_of(pred):
+    """The figures kept per seed: out of fold and dev B3 F1 ambiguous/all, block-macro, moves."""
+    o, d = view(pred, "train"), view(pred, "dev")
+    return (o["amb"], o["all"], o["macro"], d["amb"], d["all"], d["macro"], o["moves"], d["moves"])
+
+def mean_line(label, rows):
+    r = np.array(rows)
+    return (f"MEAN {label:20s} OOF {r[:,0].mean():.3f}/{r[:,1].mean():.3f} m{r[:,2].mean():.3f} mv{r[:,6].mean():.0f} | "
+            f"DEV {r[:,3].mean():.3f}/{r[:,4].mean():.3f} m{r[:,5].mean():.3f} mv{r[:,7].mean():.0f} | min OOF {r[:,0].min():.3f} DEV {r[:,3].min():.3f}")
+
 # --soft R1,R2: also cluster each seed's probabilities with affiliation conflicts soft in
 # the average-linkage stage (softconf.py), one result row per rho, named VARIANT+softRHO
 soft = []
@@ -156,19 +166,14 @@ for name in sys.argv[1:]:
         pred = cluster(p)
         if os.environ.get("DUMP"):
             pickle.dump(p, open(f"bench/work/sq/mseed-probs-{name}-{seed}.pkl", "wb"))
-        o, d = view(pred, "train"), view(pred, "dev")
-        rows.append((o["amb"], o["all"], o["macro"], d["amb"], d["all"], d["macro"], o["moves"], d["moves"]))
+        rows.append(row_of(pred))
         print(name, seed, rows[-1], f"{time.time()-t:.0f}s", flush=True)
         for r in soft:
-            ps = run_soft(p, r)
-            o, d = view(ps, "train"), view(ps, "dev")
-            soft_rows[r].append((o["amb"], o["all"], o["macro"], d["amb"], d["all"], d["macro"], o["moves"], d["moves"]))
+            soft_rows[r].append(row_of(run_soft(p, r)))
             print(f"{name}+soft{r}", seed, soft_rows[r][-1], flush=True)
-    r = np.array(rows)
-    print(f"MEAN {name:20s} OOF {r[:,0].mean():.3f}/{r[:,1].mean():.3f} m{r[:,2].mean():.3f} mv{r[:,6].mean():.0f} | DEV {r[:,3].mean():.3f}/{r[:,4].mean():.3f} m{r[:,5].mean():.3f} mv{r[:,7].mean():.0f} | min OOF {r[:,0].min():.3f} DEV {r[:,3].min():.3f}", flush=True)
+    print(mean_line(name, rows), flush=True)
     results[name] = rows
     for r in soft:
         results[f"{name}+soft{r}"] = soft_rows[r]
-        q = np.array(soft_rows[r])
-        print(f"MEAN {name}+soft{r} OOF {q[:,0].mean():.3f}/{q[:,1].mean():.3f} m{q[:,2].mean():.3f} mv{q[:,6].mean():.0f} | DEV {q[:,3].mean():.3f}/{q[:,4].mean():.3f} m{q[:,5].mean():.3f} mv{q[:,7].mean():.0f} | min OOF {q[:,0].min():.3f} DEV {q[:,3].min():.3f}", flush=True)
+        print(mean_line(f"{name}+soft{r}", soft_rows[r]), flush=True)
 json.dump(results, open(f"bench/work/sq/mseed-{'-'.join(sys.argv[1:])}{'-soft' if soft else ''}.json", "w"))

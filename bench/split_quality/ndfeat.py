@@ -3,28 +3,24 @@ wheel unpacked at $ND, default /tmp/ndtest): per block, the best (lowest) rank o
 and the first name over all countries, and the first name's rank in the country where the
 last name is most frequent; log-scaled, NaN when unknown. Constant within a block."""
 import gzip, math, os, pickle
+from functools import cache
 import numpy as np
 from text_unidecode import unidecode
+from pickled import pickled
 NAMES = ["last_pop_rank_log", "first_pop_rank_log", "first_rank_in_last_country_log"]
-_D = None
+@cache
 def _data():
-    global _D
-    if _D is None:
-        cache = "bench/work/sq/nd-compact.pkl"
-        if os.path.exists(cache):
-            _D = pickle.load(open(cache, "rb"))
-        else:
-            root = os.environ.get("ND", "/tmp/ndtest") + "/names_dataset/v3/"
-            out = {}
-            for kind in ("first", "last"):
-                d = pickle.load(gzip.open(root + f"{kind}_names.pkl.gz"))
-                out[kind] = {k.lower(): (min(v["rank"].values()) if v["rank"] else None, dict(v["rank"]),
-                                         max(v["country"], key=v["country"].get) if v["country"] else None)
-                             for k, v in d.items()}
-                del d
-            _D = out
-            pickle.dump(_D, open(cache, "wb"), protocol=5)
-    return _D
+    return pickled("bench/work/sq/nd-compact.pkl", _compact)
+def _compact():
+    root = os.environ.get("ND", "/tmp/ndtest") + "/names_dataset/v3/"
+    out = {}
+    for kind in ("first", "last"):
+        d = pickle.load(gzip.open(root + f"{kind}_names.pkl.gz"))
+        out[kind] = {k.lower(): (min(v["rank"].values()) if v["rank"] else None, dict(v["rank"]),
+                                 max(v["country"], key=v["country"].get) if v["country"] else None)
+                     for k, v in d.items()}
+        del d
+    return out
 def _log(r):
     return math.log1p(r) if r is not None else np.nan
 def block_values(first, last):

@@ -12,28 +12,19 @@ import sys
 from lib import *
 import os
 OVERRIDE = float(os.environ.get("SOFT_OVERRIDE", "0"))
-from byline.cluster.constrained import _Groups, triu_pairs
+from byline.cluster import cluster_block
+from byline.cluster.constrained import triu_pairs
 from byline.features.pairwise import evidence_of
 
 def cluster_soft(n, probs, threshold, cons, link, ev, ev_t, rho):
     if n <= 1:
         return np.zeros(n, dtype=int)
     iu = triu_pairs(n)
-    signed = ev.astype(np.int8)
-    conflicts = np.flatnonzero(signed < 0)
+    conflicts = np.flatnonzero(ev < 0)
     soft = list(zip(iu[0][conflicts].tolist(), iu[1][conflicts].tolist()))
-    g = _Groups(n)
-    for a, b in cons.must:
-        g.union(a, b, force=True)
-    for a, b in list(cons.cannot) + soft:
-        g.separate(a, b)
-    probs = np.asarray(probs, dtype=np.float64)
-    pos = signed > 0
-    for chosen in (pos & (probs >= ev_t), ~pos & (probs >= link)):
-        strong = np.flatnonzero(chosen)
-        for e in strong[np.argsort(-probs[strong], kind="stable")]:
-            g.union(int(iu[0][e]), int(iu[1][e]))
-    node = g.labels()
+    # the shipped chaining stage (conflicts stop chains); a threshold above 1 merges nothing
+    # afterwards, so the labels are its groups
+    node = cluster_block(n, probs, 2.0, cons, link_threshold=link, evidence=ev, evidence_threshold=ev_t)
     k = int(node.max()) + 1
     if k == 1:
         return node
@@ -52,10 +43,10 @@ def cluster_soft(n, probs, threshold, cons, link, ev, ev_t, rho):
     alive = np.ones(k, bool)
     lab = np.arange(k)
     while True:
-        mean = S / np.outer(size, size)
         pairs = np.outer(size, size)
+        mean = S / pairs
         # conflicts are overridden only by a strong mean P (SOFT_OVERRIDE, default 0: any)
-        soft_ok = (Cn == 0) | ((Cn <= rho * pairs) & (S / pairs >= OVERRIDE))
+        soft_ok = (Cn == 0) | ((Cn <= rho * pairs) & (mean >= OVERRIDE))
         ok = (H == 0) & soft_ok & np.outer(alive, alive)
         np.fill_diagonal(ok, False)
         mean = np.where(ok, mean, -1.0)
