@@ -241,3 +241,104 @@ def test_chaining_by_components_equals_union_by_union(monkeypatch) -> None:
         monkeypatch.setattr(cc, "_FEW_LINKS", 10**9)
         slow = cc.cluster_block(n, probs, 0.5, cc.Constraints(must=must), **args)
         assert np.array_equal(fast, slow), trial
+
+
+# --- average linkage and evidence of two people short of proof ------------------------------
+
+
+def test_average_linkage_equals_scipy_upgma_without_constraints() -> None:
+    """The linkage stage (one item per chained group) cuts where scipy's UPGMA tree cut at
+    distance 1 - threshold does, on random similarities (no ties)."""
+    from scipy.cluster.hierarchy import fcluster, linkage
+
+    from byline.cluster.linkage import average_linkage
+
+    rng = np.random.default_rng(3)
+    for trial in range(30):
+        k = int(rng.integers(2, 40))
+        a, b = np.triu_indices(k, 1)
+        sim = rng.random(len(a))
+        t = float(rng.uniform(0.3, 0.7))
+        ours = average_linkage(k, a, b, sim, t)
+        ref = fcluster(linkage(1.0 - sim, method="average"), t=1.0 - t, criterion="distance")
+        assert partition(ours) == partition(ref), trial
+        assert_labels_dense(ours, k)
+
+
+def _two_groups_with_a_conflict(cross: float) -> tuple[np.ndarray, np.ndarray]:
+    """{0,1} and {2,3} chained by evidence (P 0.99), every cross pair at ``cross``, and
+    mentions 1 and 2 with affiliations of one year that differ (evidence -1)."""
+    n = 4
+    probs = probs_of(n, {(0, 1): 0.99, (2, 3): 0.99}, default=cross)
+    evidence = np.zeros(len(probs), dtype=np.int8)
+    iu = np.triu_indices(n, 1)
+    for e, (i, j) in enumerate(zip(iu[0], iu[1], strict=True)):
+        if (int(i), int(j)) in ((0, 1), (2, 3)):
+            evidence[e] = 1
+        if (int(i), int(j)) == (1, 2):
+            evidence[e] = -1
+    return probs, evidence
+
+
+@pytest.mark.parametrize(
+    ("cross", "conflict", "merged"),
+    [
+        (0.6, None, False),  # a conflict is a cannot-link when no threshold is given
+        (0.6, 0.5, True),  # the model is surer than the conflict threshold: one person
+        (0.45, 0.5, False),  # above the merge threshold, below the conflict threshold
+        (0.45, None, False),
+        (0.6, 0.7, False),
+    ],
+)
+def test_conflicting_groups_merge_only_at_the_conflict_threshold(
+    cross: float, conflict: float | None, merged: bool
+) -> None:
+    probs, evidence = _two_groups_with_a_conflict(cross)
+    labels = cluster_block(
+        4,
+        probs,
+        0.35,
+        link_threshold=0.95,
+        evidence=evidence,
+        evidence_threshold=0.5,
+        conflict_threshold=conflict,
+    )
+    want = {frozenset(range(4))} if merged else {frozenset({0, 1}), frozenset({2, 3})}
+    assert partition(labels) == want
+    # without the conflict the groups merge from the merge threshold on
+    plain = cluster_block(
+        4,
+        probs,
+        0.35,
+        link_threshold=0.95,
+        evidence=np.maximum(evidence, 0),
+        evidence_threshold=0.5,
+    )
+    assert partition(plain) == {frozenset(range(4))}
+
+
+def test_a_conflict_stops_chaining_even_when_linkage_may_cross_it() -> None:
+    # 0-1-2 a chain of sure pairs, 0 and 2 in conflict: chaining stops at the conflict, and
+    # the linkage stage then decides on the mean (here low: 0 and 2 stay apart)
+    n = 3
+    probs = probs_of(n, {(0, 1): 0.99, (1, 2): 0.99, (0, 2): 0.0})
+    evidence = np.array([1, -1, 1], dtype=np.int8)  # (0,1), (0,2), (1,2)
+    kw = dict(link_threshold=0.95, evidence=evidence, evidence_threshold=0.5)
+    labels = cluster_block(n, probs, 0.35, conflict_threshold=0.5, **kw)  # type: ignore[arg-type]
+    assert labels[0] != labels[2]
+
+
+def test_hard_cannot_links_hold_whatever_the_conflict_threshold() -> None:
+    probs, evidence = _two_groups_with_a_conflict(0.9)
+    hard = Constraints(cannot=[(0, 3)])
+    labels = cluster_block(
+        4,
+        probs,
+        0.35,
+        hard,
+        link_threshold=0.95,
+        evidence=evidence,
+        evidence_threshold=0.5,
+        conflict_threshold=0.0,
+    )
+    assert labels[0] != labels[3]

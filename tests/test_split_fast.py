@@ -173,8 +173,9 @@ def _partition(labels: np.ndarray) -> set[frozenset[int]]:
     return {frozenset(g) for g in groups.values()}
 
 
+@pytest.mark.parametrize("conflict", [None, 0.5])
 @pytest.mark.parametrize("seed", range(8))
-def test_sparse_clustering_on_all_pairs_is_cluster_block(seed: int) -> None:
+def test_sparse_clustering_on_all_pairs_is_cluster_block(seed: int, conflict: float | None) -> None:
     rng = np.random.default_rng(seed)
     n = 40
     first, second = np.triu_indices(n, 1)
@@ -186,7 +187,9 @@ def test_sparse_clustering_on_all_pairs_is_cluster_block(seed: int) -> None:
     evidence = np.where(rng.random(len(probs)) < 0.05, 1, 0).astype(np.int8)
     evidence[rng.random(len(probs)) < 0.03] = -1
     c = Constraints(must=[(0, 1), (5, 9)], cannot=[(2, 3), (0, 7)])
-    kw = dict(link_threshold=0.98, evidence=evidence, evidence_threshold=0.5)
+    kw = dict(
+        link_threshold=0.98, evidence=evidence, evidence_threshold=0.5, conflict_threshold=conflict
+    )
     ref = cluster_block(n, probs, 0.65, c, **kw)  # type: ignore[arg-type]
     got = cluster_sparse(n, first, second, probs, 0.65, c, **kw)  # type: ignore[arg-type]
     assert _partition(got) == _partition(ref)

@@ -26,6 +26,7 @@ from byline.model import (
 )
 from byline.model.audit import PAGE_FEATURES, fit_calibration
 from byline.model.merge import MERGE_FEATURES
+from byline.model.pairwise import CONFLICT_THRESHOLD
 from byline.sources.records import Mention, Name, Paper, Person
 from byline.store.corpus import Corpus
 from byline.tasks.audit import page_signals
@@ -51,6 +52,21 @@ def test_shipped_pairwise_model_round_trips_byte_for_byte(tmp_path: Path) -> Non
     shipped = default_model_path()
     assert (tmp_path / "p.txt").read_bytes() == shipped.read_bytes()
     assert (tmp_path / "p.json").read_bytes() == shipped.with_suffix(".json").read_bytes()
+
+
+def test_conflict_threshold_is_recorded_and_old_models_keep_hard_conflicts(
+    tmp_path: Path,
+) -> None:
+    model = PairwiseModel.load()
+    assert model.conflict_threshold == CONFLICT_THRESHOLD == 0.5
+    model.conflict_threshold = 0.6
+    model.save(tmp_path / "p.txt")
+    assert json.loads((tmp_path / "p.json").read_text())["conflict_threshold"] == 0.6
+    assert PairwiseModel.load(tmp_path / "p.txt").conflict_threshold == 0.6
+    meta = json.loads((tmp_path / "p.json").read_text())
+    del meta["conflict_threshold"]  # a model saved before conflicts could be crossed
+    (tmp_path / "p.json").write_text(json.dumps(meta))
+    assert PairwiseModel.load(tmp_path / "p.txt").conflict_threshold is None
 
 
 def test_merge_model_records_its_features_and_refuses_others(tmp_path: Path) -> None:

@@ -1,5 +1,6 @@
 from lib import *
-from byline.cluster.constrained import _Groups, triu_pairs, _BLOCKED
+from byline.cluster.constrained import _Groups, triu_pairs
+_BLOCKED = 1e9  # a distance no merge reaches (cluster_block used it before linkage.py)
 from scipy.cluster.hierarchy import fcluster, linkage
 
 def groups0(n, probs, cons, ev, link=0.95, ev_t=0.5):

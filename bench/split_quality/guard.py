@@ -1,6 +1,7 @@
 from lib import *
 from clus import agglo
-from byline.cluster.constrained import _Groups, triu_pairs, _BLOCKED
+from byline.cluster.constrained import _Groups, triu_pairs
+_BLOCKED = 1e9  # a distance no merge reaches (cluster_block used it before linkage.py)
 from byline.cluster import pair_matrix
 
 def groups_guard(n, probs, cons, ev, guard, minsize=1, link=0.95, ev_t=0.5, stat="mean"):

@@ -7,13 +7,15 @@
    the model is nearly sure of (P >= ``link_threshold``). Direct evidence so outranks a
    confident guess built on priors alone: where the two would put a mention with
    different people, the evidence decides and the guess meets a cannot-link.
-2. Average linkage then merges those groups while the mean P(same) between them stays
-   at or above ``threshold``.
+2. Average linkage (:mod:`byline.cluster.linkage`) then merges those groups while the mean
+   P(same) between them stays at or above ``threshold``.
 
 Hard constraints hold throughout: must-links (shared ORCID, shared explicit id, a
 maintainer's decision) are joined first; cannot-links (two authors of one paper, two
 different ids, and pairs whose ``evidence`` says two people: affiliations of one year that
 differ) are never crossed, unless a must-link contradicts them (identity evidence wins).
+The last kind is evidence short of proof: with ``conflict_threshold`` set, average linkage
+may cross it where the two groups' mean P(same) reaches that threshold.
 """
 
 from __future__ import annotations
@@ -24,10 +26,10 @@ from functools import lru_cache
 import numpy as np
 from numpy.typing import DTypeLike
 from scipy import sparse
-from scipy.cluster.hierarchy import DisjointSet, fcluster, linkage
+from scipy.cluster.hierarchy import DisjointSet
 from scipy.sparse.csgraph import connected_components
 
-_BLOCKED = 1e9
+from byline.cluster.linkage import average_linkage
 
 
 @lru_cache(maxsize=1024)
@@ -146,6 +148,7 @@ def cluster_block(
     link_threshold: float | None = None,
     evidence: np.ndarray | None = None,
     evidence_threshold: float | None = None,
+    conflict_threshold: float | None = None,
 ) -> np.ndarray:
     """Cluster labels (0..k-1) for ``n`` mentions.
 
@@ -155,16 +158,19 @@ def cluster_block(
     for neither; a bool array marks direct evidence only.
     ``link_threshold=None`` skips the chaining stage (plain average linkage);
     ``evidence=None`` or ``evidence_threshold=None`` chains by ``link_threshold`` alone.
+    Evidence of two people stops every chain; in average linkage two groups it separates
+    merge at a mean P(same) of ``conflict_threshold`` or more (``None``: never).
     """
     if n <= 1:
         return np.zeros(n, dtype=int)
     c = constraints or Constraints()
     iu = triu_pairs(n)
     signed = None if evidence is None else np.asarray(evidence).astype(np.int8)
-    cannot = list(c.cannot)
+    conflicts: list[tuple[int, int]] = []
     if signed is not None:
-        conflicts = np.flatnonzero(signed < 0)
-        cannot += zip(iu[0][conflicts].tolist(), iu[1][conflicts].tolist(), strict=True)
+        bad = np.flatnonzero(signed < 0)
+        conflicts = list(zip(iu[0][bad].tolist(), iu[1][bad].tolist(), strict=True))
+    cannot = list(c.cannot) + conflicts
     probs = np.asarray(probs, dtype=np.float64)
     stages = []
     if link_threshold is not None:
@@ -190,17 +196,27 @@ def cluster_block(
     k = int(node.max()) + 1
     if k == 1:
         return node
-    dist = np.zeros((n, n), dtype=np.float64)
-    dist[iu] = 1.0 - probs
-    dist = dist + dist.T
+    P = np.zeros((n, n), dtype=np.float64)
+    P[iu] = probs
+    P = P + P.T
     onehot = np.zeros((n, k))
     onehot[np.arange(n), node] = 1.0
     sizes = onehot.sum(0)
-    ndist = onehot.T @ dist @ onehot / np.outer(sizes, sizes)
-    for a, b in cannot:
-        na, nb = node[a], node[b]
-        if na != nb:
-            ndist[na, nb] = ndist[nb, na] = _BLOCKED
-    tree = linkage(ndist[triu_pairs(k)], method="average")
-    labels = fcluster(tree, t=1.0 - threshold, criterion="distance") - 1
+    mean = onehot.T @ P @ onehot / np.outer(sizes, sizes)
+    ku = triu_pairs(k)
+    labels = average_linkage(
+        k,
+        ku[0],
+        ku[1],
+        mean[ku],
+        threshold,
+        apart=_node_pairs(node, c.cannot),
+        conflicts=_node_pairs(node, conflicts),
+        conflict_threshold=conflict_threshold,
+    )
     return labels[node]
+
+
+def _node_pairs(node: np.ndarray, pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The pairs of groups that ``pairs`` of items connect (within one group: left out)."""
+    return [(int(node[a]), int(node[b])) for a, b in pairs if node[a] != node[b]]

@@ -7,7 +7,8 @@ clustering works on them, with the same two stages:
 1. Chaining: must-links first, then candidate pairs with direct evidence and
    P >= ``evidence_threshold``, then the other candidates with P >= ``link_threshold``,
    most certain first, never across a cannot-link.
-2. Average linkage over the chained groups (as ``cluster_block``: each group one item, the
+2. Average linkage over the chained groups (:mod:`byline.cluster.linkage`, as
+   ``cluster_block``: each group one item, the
    distance of two groups the mean over their mention pairs), a pair of mentions that is no
    candidate counting as P(same) = 0: candidates are every pair with direct evidence and
    each mention's nearest neighbours, so the pairs left out are those the model would put
@@ -16,31 +17,36 @@ clustering works on them, with the same two stages:
 Cannot-links are pairs (two authors of one paper, a decision, evidence of two people) and
 identity labels: two groups whose mentions carry two different ids, or two different
 ORCID iDs, stay apart (``cluster_block`` gets these as pairs, n² of them in a giant block).
+Evidence of two people may be crossed in average linkage at ``conflict_threshold``, as in
+``cluster_block``.
 Time and memory grow with the candidate pairs, not with n².
 """
 
 from __future__ import annotations
 
-import heapq
 from collections.abc import Sequence
 
 import numpy as np
 
-from byline.cluster.constrained import Constraints, _Groups
+from byline.cluster.constrained import Constraints, _Groups, _node_pairs
+from byline.cluster.linkage import average_linkage
 
 
-def _separate_labels(g: _Groups, labels: Sequence[str | None]) -> None:
-    """Keep apart the groups whose mentions carry two different values of ``labels``."""
-    by_root: dict[int, set[str]] = {}
+def _label_apart(group: Sequence[int], labels: Sequence[str | None]) -> list[tuple[int, int]]:
+    """The pairs of groups (``group[i]``: mention i's) whose mentions carry two different
+    values of ``labels``: they stay apart."""
+    by_group: dict[int, set[str]] = {}
     for i, lab in enumerate(labels):
         if lab:
-            by_root.setdefault(g.sets[i], set()).add(lab)
-    roots = sorted(by_root)
-    for a_i, a in enumerate(roots):
-        for b in roots[a_i + 1 :]:
-            la, lb = by_root[a], by_root[b]
+            by_group.setdefault(int(group[i]), set()).add(lab)
+    keys = sorted(by_group)
+    out = []
+    for a_i, a in enumerate(keys):
+        for b in keys[a_i + 1 :]:
+            la, lb = by_group[a], by_group[b]
             if len(la) > 1 or len(lb) > 1 or la != lb:
-                g.separate(a, b)
+                out.append((a, b))
+    return out
 
 
 def cluster_sparse(
@@ -54,6 +60,7 @@ def cluster_sparse(
     evidence: np.ndarray | None = None,
     evidence_threshold: float | None = None,
     apart_labels: Sequence[Sequence[str | None]] = (),
+    conflict_threshold: float | None = None,
 ) -> np.ndarray:
     """Cluster labels (0..k-1, numbered in the order of each cluster's first mention) for
     ``n`` mentions from P(same) of the candidate pairs ``(first[e], second[e])``.
@@ -61,7 +68,7 @@ def cluster_sparse(
     ``evidence`` (per candidate) is what the features say outright, as for
     ``cluster_block``: positive chained first, negative a cannot-link. ``apart_labels``: per
     kind (ids, ORCID iDs), one value or None per mention; groups holding two different
-    values of one kind are kept apart.
+    values of one kind are kept apart. ``conflict_threshold``: as for ``cluster_block``.
     """
     if n <= 1:
         return np.zeros(n, dtype=int)
@@ -74,12 +81,14 @@ def cluster_sparse(
     for a, b in c.must:
         g.union(a, b, force=True)
     for labels in apart_labels:
-        _separate_labels(g, labels)
-    cannot = list(c.cannot)
+        roots = [g.sets[i] for i in range(n)]
+        for a, b in _label_apart(roots, labels):
+            g.separate(a, b)
+    conflicts: list[tuple[int, int]] = []
     if signed is not None:
         bad = np.flatnonzero(signed < 0)
-        cannot += zip(first[bad].tolist(), second[bad].tolist(), strict=True)
-    for a, b in cannot:
+        conflicts = list(zip(first[bad].tolist(), second[bad].tolist(), strict=True))
+    for a, b in list(c.cannot) + conflicts:
         g.separate(a, b)
     if link_threshold is not None:
         stages = [probs >= link_threshold]
@@ -103,71 +112,17 @@ def cluster_sparse(
     uniq, inv = np.unique(key, return_inverse=True)
     total = np.bincount(inv, weights=probs[cross], minlength=len(uniq))
     mean = total / (sizes[uniq // k] * sizes[uniq % k])
-    apart: dict[int, set[int]] = {}
-    for root, others in g.apart.items():
-        for other in others:
-            x, y = int(node[root]), int(node[other])
-            apart.setdefault(x, set()).add(y)
-            apart.setdefault(y, set()).add(x)
-    return _average_linkage(k, uniq // k, uniq % k, mean, threshold, apart)[node]
-
-
-def _average_linkage(
-    k: int,
-    a: np.ndarray,
-    b: np.ndarray,
-    sim: np.ndarray,
-    threshold: float,
-    apart: dict[int, set[int]],
-) -> np.ndarray:
-    """Average linkage (UPGMA) of ``k`` items from the similarities of some pairs (the
-    others 0), merging while the best mean similarity is at least ``threshold`` and never
-    two clusters that are ``apart``; labels numbered by each cluster's first item."""
-    weight: list[dict[int, float]] = [{} for _ in range(k)]
-    for x, y, s in zip(a.tolist(), b.tolist(), sim.tolist(), strict=True):
-        weight[x][y] = s
-        weight[y][x] = s
-    size = [1] * k
-    alive = [True] * k
-    blocked: list[set[int]] = [set(apart.get(i, ())) for i in range(k)]
-    parent = list(range(k))
-    heap = [(-s, x, y) for x, y, s in zip(a.tolist(), b.tolist(), sim.tolist(), strict=True)]
-    heapq.heapify(heap)
-    while heap:
-        neg, x, y = heapq.heappop(heap)
-        if not (alive[x] and alive[y]) or y in blocked[x]:
-            continue
-        current = weight[x].get(y, 0.0) / (size[x] * size[y])
-        if current != -neg:  # a stale entry: the clusters changed since
-            continue
-        if 1.0 - current > 1.0 - threshold:
-            break
-        if len(weight[x]) < len(weight[y]):
-            x, y = y, x
-        alive[y] = False
-        parent[y] = x
-        for z, w in weight[y].items():
-            if z == x:
-                continue
-            weight[z].pop(y, None)
-            weight[x][z] = weight[x].get(z, 0.0) + w
-            weight[z][x] = weight[x][z]
-        weight[x].pop(y, None)
-        weight[y] = {}
-        size[x] += size[y]
-        for z in blocked[y]:
-            blocked[z].discard(y)
-            blocked[z].add(x)
-        blocked[x] |= blocked[y]
-        blocked[x].discard(x)
-        for z, w in weight[x].items():
-            if alive[z] and z not in blocked[x]:
-                heapq.heappush(heap, (-w / (size[x] * size[z]), min(x, z), max(x, z)))
-    root = np.arange(k)
-    for i in range(k):
-        r = i
-        while parent[r] != r:
-            r = parent[r]
-        root[i] = r
-    number: dict[int, int] = {}
-    return np.array([number.setdefault(int(r), len(number)) for r in root])
+    apart = _node_pairs(node, c.cannot)
+    for labels in apart_labels:
+        apart += _label_apart(node, labels)
+    labels_of_node = average_linkage(
+        k,
+        uniq // k,
+        uniq % k,
+        mean,
+        threshold,
+        apart=apart,
+        conflicts=_node_pairs(node, conflicts),
+        conflict_threshold=conflict_threshold,
+    )
+    return labels_of_node[node]

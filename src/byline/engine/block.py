@@ -200,6 +200,7 @@ class Engine:
             link_threshold=model.link_threshold if link_threshold is None else link_threshold,
             evidence=evidence,
             evidence_threshold=model.evidence_threshold,
+            conflict_threshold=model.conflict_threshold,
         )
 
     def cluster(

@@ -325,6 +325,7 @@ def split_giant(
         link_threshold=model.link_threshold,
         evidence=evidence,
         evidence_threshold=model.evidence_threshold,
+        conflict_threshold=model.conflict_threshold,
         apart_labels=labels_apart,
     )
     conf = giant_confidence(n, labels, first, second, probs, scorer)

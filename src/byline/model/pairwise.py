@@ -33,6 +33,13 @@ PARAMS: dict[str, Any] = {
 # (such pairs below 0.9 are rare); it matters where priors mislead, as in a tiny library.
 EVIDENCE_THRESHOLD = 0.5
 
+# Two chained groups that evidence says are two people (affiliations of one year that
+# differ) merge in average linkage only from this mean P(same) on: noisy affiliation
+# records then no longer split one person whose groups the model is sure of (dev: lei-li,
+# tong-zhang; train: tian-lan), while two people with a merely likely mean stay apart.
+# Chosen on dev with bench/split_quality (five seeds); out of fold it changes nothing.
+CONFLICT_THRESHOLD = 0.5
+
 
 def default_model_path() -> Path:
     """The shipped model, inside the package."""
@@ -48,6 +55,8 @@ class PairwiseModel(BoosterModel):
         link_threshold: the chaining threshold (``None``: no chaining stage).
         evidence_threshold: the chaining threshold of pairs with direct evidence, which are
             chained first.
+        conflict_threshold: the mean P(same) from which average linkage merges two groups
+            that evidence says are two people (``None``: never; models saved before it).
         embedder: the title embedder whose vectors the ``embedding_cosine`` feature was
             trained on (:data:`byline.features.embeddings.EMBEDDERS`).
         (and those of :class:`~byline.model.booster.BoosterModel`)
@@ -61,12 +70,14 @@ class PairwiseModel(BoosterModel):
     num_rounds: int = 400
     link_threshold: float | None = 0.98
     evidence_threshold: float | None = EVIDENCE_THRESHOLD
+    conflict_threshold: float | None = CONFLICT_THRESHOLD
     embedder: str = DEFAULT_EMBEDDER
 
     def _extra_meta(self) -> dict[str, Any]:
         return {
             "link_threshold": self.link_threshold,
             "evidence_threshold": self.evidence_threshold,
+            "conflict_threshold": self.conflict_threshold,
             "embedder": self.embedder,
         }
 
@@ -75,5 +86,6 @@ class PairwiseModel(BoosterModel):
         return {
             "link_threshold": meta.get("link_threshold"),
             "evidence_threshold": meta.get("evidence_threshold", EVIDENCE_THRESHOLD),
+            "conflict_threshold": meta.get("conflict_threshold"),
             "embedder": meta.get("embedder", LEGACY_EMBEDDER),
         }
