@@ -159,7 +159,7 @@ def main() -> None:
     rule = peers.shared_coauthor_or_affiliation(masked, every)
 
     def clustered(  # type: ignore[no-untyped-def]
-        p: dict[str, np.ndarray], evidence, conflict: float | None = SHIPPED.conflict_threshold
+        p: dict[str, np.ndarray], evidence, conflict: float | None
     ) -> dict[str, str]:
         pred = {}
         for slug in every:

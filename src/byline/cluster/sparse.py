@@ -80,15 +80,18 @@ def cluster_sparse(
     g = _Groups(n)
     for a, b in c.must:
         g.union(a, b, force=True)
+    # hard cannot-links: the given pairs, and the groups after must-links (named by their
+    # root mention) whose labels differ; chaining only joins groups, so the same pairs keep
+    # the chained groups apart in average linkage as well
+    roots = [g.sets[i] for i in range(n)]
+    hard = list(c.cannot)
     for labels in apart_labels:
-        roots = [g.sets[i] for i in range(n)]
-        for a, b in _label_apart(roots, labels):
-            g.separate(a, b)
+        hard += _label_apart(roots, labels)
     conflicts: list[tuple[int, int]] = []
     if signed is not None:
         bad = np.flatnonzero(signed < 0)
         conflicts = list(zip(first[bad].tolist(), second[bad].tolist(), strict=True))
-    for a, b in list(c.cannot) + conflicts:
+    for a, b in hard + conflicts:
         g.separate(a, b)
     if link_threshold is not None:
         stages = [probs >= link_threshold]
@@ -112,16 +115,13 @@ def cluster_sparse(
     uniq, inv = np.unique(key, return_inverse=True)
     total = np.bincount(inv, weights=probs[cross], minlength=len(uniq))
     mean = total / (sizes[uniq // k] * sizes[uniq % k])
-    apart = _node_pairs(node, c.cannot)
-    for labels in apart_labels:
-        apart += _label_apart(node, labels)
     labels_of_node = average_linkage(
         k,
         uniq // k,
         uniq % k,
         mean,
         threshold,
-        apart=apart,
+        apart=_node_pairs(node, hard),
         conflicts=_node_pairs(node, conflicts),
         conflict_threshold=conflict_threshold,
     )
