@@ -9,6 +9,11 @@ too), as `byline assign` would for a new volume. Scored over the gold-carrying m
 - accuracy of the assigned mentions: to the right existing person (the predicted person
   whose gold-carrying mentions are mostly of the mention's gold person), or correctly to a
   new person (no earlier gold mention of that person in the block);
+- decidable accuracy: the same over the mentions whose right answer the gold can tell, i.e.
+  without the "new" ones of blocks where some earlier mention carries no gold. There the
+  mention's person may well have earlier papers without an id or ORCID (ORCIDs are mostly
+  on recent papers), so joining an existing person is not known to be wrong, yet the plain
+  accuracy counts it wrong;
 - B³ F1 of the blocks' resulting clusters (old and new mentions), all blocks and ambiguous
   ones (2+ gold persons), by ``byline.evaluation.metrics.score``;
 - throughput of the assignment (new mentions per second, 2 CPU cores, library loaded).
@@ -94,6 +99,10 @@ def accuracy(
         "accuracy_new": (right - right_existing) / (n - existing) if n > existing else 0.0,
         "of_new_persons_told": told,
         "accuracy_new_told": right_told / told if told else 0.0,
+        "decidable": existing + told,
+        "accuracy_decidable": (right_existing + right_told) / (existing + told)
+        if existing + told
+        else 0.0,
     }
 
 
@@ -111,13 +120,35 @@ def scores(gold_by_block: dict[str, dict[str, str]], pred: dict[str, str]) -> di
     }
 
 
+def decidable_from(result: dict) -> dict[str, float]:  # type: ignore[type-arg]
+    """Decidable accuracy per row of an older result file (written before the figure
+    existed): right existing + right told-new over existing + told-new mentions."""
+    out = {}
+    for name, row in result["rows"].items():
+        if "accuracy" in row:
+            existing, told = row["of_existing_persons"], row["of_new_persons_told"]
+            right = row["accuracy_existing"] * existing + row["accuracy_new_told"] * told
+            out[name] = round(right / (existing + told), 4) if existing + told else 0.0
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--split", default="dev", choices=["dev", "test"])
     ap.add_argument("--cutoff", type=int, default=2024, help="last year of the old library")
     ap.add_argument("--db", default=os.environ.get("BYLINE_DB"))
     ap.add_argument("--out", type=Path, default=RESULTS)
+    ap.add_argument(
+        "--decidable-from",
+        type=argparse.FileType("r"),
+        metavar="RESULT_JSON",
+        help="print the decidable accuracy of an older result file ('-': stdin) and stop",
+    )
     args = ap.parse_args()
+    if args.decidable_from:
+        old = json.load(args.decidable_from)
+        print(json.dumps({"model": old["model"], "split": old["split"], **decidable_from(old)}))
+        return 0
 
     t0 = time.perf_counter()
     store = connect(args.db, create=False)
@@ -246,22 +277,23 @@ def markdown(r: dict) -> str:  # type: ignore[type-arg]
         f"({r['new_papers']} papers); {r['mentions_per_second']} mentions/s "
         f"({r['seconds']['assign']} s on {r['machine']['cpus']} cores).",
         "",
-        "| system | accuracy | to existing | to new | to new, told | B³ F1 ambiguous "
-        "| B³ F1 all | B³ P / R all |",
-        "|---|---|---|---|---|---|---|---|",
+        "| system | accuracy | decidable | to existing | to new | to new, told "
+        "| B³ F1 ambiguous | B³ F1 all | B³ P / R all |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for name, row in r["rows"].items():
         if "accuracy" in row:
             acc = (
                 f"{row['accuracy']:.3f} ({row['scored_new_mentions']})",
+                f"{row['accuracy_decidable']:.3f} ({row['decidable']})",
                 f"{row['accuracy_existing']:.3f} ({row['of_existing_persons']})",
                 f"{row['accuracy_new']:.3f} ({row['of_new_persons']})",
                 f"{row['accuracy_new_told']:.3f} ({row['of_new_persons_told']})",
             )
         else:
-            acc = ("-", "-", "-", "-")
+            acc = ("-", "-", "-", "-", "-")
         lines.append(
-            f"| {name} | {acc[0]} | {acc[1]} | {acc[2]} | {acc[3]} | {row['b3_f1_ambiguous']:.3f} "
+            f"| {name} | {' | '.join(acc)} | {row['b3_f1_ambiguous']:.3f} "
             f"| {row['b3_f1_all']:.3f} | {row['b3_p_all']:.3f} / {row['b3_r_all']:.3f} |"
         )
     return "\n".join(lines) + "\n"
