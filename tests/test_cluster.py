@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from byline.cluster import Constraints, cluster_block, pair_matrix
+from byline.cluster.constrained import group_means
 
 
 def probs_of(n: int, pairs: dict[tuple[int, int], float], default: float = 0.0) -> np.ndarray:
@@ -342,3 +343,20 @@ def test_hard_cannot_links_hold_whatever_the_conflict_threshold() -> None:
         conflict_threshold=0.0,
     )
     assert labels[0] != labels[3]
+
+
+def test_group_means_are_the_mean_probability_between_groups() -> None:
+    rng = np.random.default_rng(5)
+    n, k = 40, 6
+    node = rng.integers(0, k, n)
+    node[:k] = np.arange(k)  # every group holds an item
+    iu = np.triu_indices(n, 1)
+    probs = rng.random(len(iu[0]))
+    got = group_means(node, k, iu, probs)
+    P = np.zeros((n, n))
+    P[iu] = probs
+    P = P + P.T
+    for a, b in itertools.combinations(range(k), 2):
+        want = P[np.ix_(node == a, node == b)].mean()
+        assert got[a, b] == pytest.approx(want, abs=1e-12)
+        assert got[b, a] == got[a, b]

@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from scipy.cluster.hierarchy import DisjointSet
+from threadpoolctl import threadpool_limits
 from typer.testing import CliRunner
 
 from byline.cli import app
@@ -22,7 +23,7 @@ from byline.cluster.sparse import cluster_sparse
 from byline.engine import Engine, load_engine, remember
 from byline.engine.giant import candidate_pairs
 from byline.features.batch import batch_features, pair_features
-from byline.features.pairwise import FEATURES, block_features
+from byline.features.pairwise import FEATURES, block_features, vector_dots
 from byline.tasks.split import prediction_line, result_rows, split_all
 
 FIXTURE = Path(__file__).parent / "fixtures" / "anthology-2025-11"
@@ -116,6 +117,25 @@ def test_pair_features_of_all_pairs_are_block_features(store: Path) -> None:
     ref = block_features(mentions, engine.corpus.papers, engine.stats, engine.vectors)
     np.testing.assert_allclose(X, ref, rtol=1e-6, atol=1e-6)
     np.testing.assert_array_equal(np.isnan(X), np.isnan(ref))
+    emb = FEATURES.index("embedding_cosine")  # title embeddings: the same bits on both paths
+    np.testing.assert_array_equal(_bits(X[:, emb]), _bits(ref[:, emb]))
+
+
+def test_vector_dots_do_not_depend_on_order_memory_or_blas_threads() -> None:
+    rng = np.random.default_rng(3)
+    e = rng.standard_normal((300, 384)).astype(np.float32)
+    first, second = np.triu_indices(300, 1)
+    ref = vector_dots(e, first, second)
+    perm = rng.permutation(len(first))
+    shuffled = np.empty_like(ref)
+    shuffled[perm] = vector_dots(e, first[perm], second[perm])
+    buf = np.empty(e.size + 1, dtype=np.float32)[1:].reshape(e.shape)  # another alignment
+    buf[:] = e
+    with threadpool_limits(limits=1, user_api="blas"):
+        one_thread = vector_dots(e, first, second)
+    for got in (shuffled, vector_dots(buf, first, second), one_thread):
+        np.testing.assert_array_equal(_bits(got), _bits(ref))
+    np.testing.assert_allclose(ref, (e @ e.T)[first, second], rtol=1e-5, atol=1e-4)
 
 
 def test_giant_path_on_a_small_block_is_the_exact_split(store: Path) -> None:

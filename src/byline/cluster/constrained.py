@@ -196,25 +196,37 @@ def cluster_block(
     k = int(node.max()) + 1
     if k == 1:
         return node
-    P = np.zeros((n, n), dtype=np.float64)
-    P[iu] = probs
-    P = P + P.T
-    onehot = np.zeros((n, k))
-    onehot[np.arange(n), node] = 1.0
-    sizes = onehot.sum(0)
-    mean = onehot.T @ P @ onehot / np.outer(sizes, sizes)
     ku = triu_pairs(k)
     labels = average_linkage(
         k,
         ku[0],
         ku[1],
-        mean[ku],
+        group_means(node, k, iu, probs)[ku],
         threshold,
         apart=_node_pairs(node, c.cannot),
         conflicts=_node_pairs(node, conflicts),
         conflict_threshold=conflict_threshold,
     )
     return labels[node]
+
+
+def group_means(
+    node: np.ndarray, k: int, iu: tuple[np.ndarray, np.ndarray], probs: np.ndarray
+) -> np.ndarray:
+    """Mean P(same) between every two of the ``k`` groups ``node`` puts the items in (a
+    ``k x k`` matrix, symmetric; the diagonal is not used).
+
+    Summed pair by pair in the pairs' order (``np.bincount``), not by a matrix product,
+    whose order of addition depends on the number of BLAS threads: the same block gives the
+    same means, to the bit, on every machine and in a Dask worker.
+    """
+    a, b = node[iu[0]], node[iu[1]]
+    lo, hi = np.minimum(a, b), np.maximum(a, b)
+    sums = np.bincount(lo * k + hi, weights=np.asarray(probs, dtype=np.float64), minlength=k * k)
+    sums = sums.reshape(k, k)
+    sums = sums + sums.T
+    sizes = np.bincount(node, minlength=k).astype(np.float64)
+    return sums / np.outer(sizes, sizes)
 
 
 def _node_pairs(node: np.ndarray, pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:

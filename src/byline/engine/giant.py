@@ -32,6 +32,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
+from threadpoolctl import threadpool_limits
 
 from byline.cluster import Constraints
 from byline.cluster.sparse import cluster_sparse
@@ -84,7 +85,8 @@ def _knn(matrix: np.ndarray | sparse.csr_matrix, k: int) -> tuple[np.ndarray, np
     firsts, seconds = [], []
     for s in range(0, n, _CHUNK):
         rows = np.arange(s, min(n, s + _CHUNK))
-        sim = matrix[rows] @ matrix.T
+        with threadpool_limits(limits=1, user_api="blas"):  # the same neighbours everywhere
+            sim = matrix[rows] @ matrix.T
         sim = sim.toarray() if sparse.issparse(sim) else np.array(sim)
         a, b = _nearest(sim.astype(np.float32), rows, k)
         firsts.append(a)

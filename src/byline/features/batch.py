@@ -14,12 +14,13 @@ many blocks at once, value for value:
   vectorizer, their columns kept apart per block the same way;
 - the chains of direct evidence are searched per connected component (hop counts are
   integers: any search gives the same);
-- title embeddings are multiplied block by block (``e @ e.T``, as the reference does: BLAS
-  may add in another order for another shape).
+- title embeddings are multiplied pair by pair (:func:`~byline.features.pairwise.vector_dots`,
+  as the reference does: never BLAS, whose order of addition depends on the shape and the
+  number of threads).
 
 :func:`pair_features` computes the features of given pairs only (a giant block's candidate
 pairs, :mod:`byline.engine.giant`): the same definitions, with dot products taken row by
-row, so sums may differ from the reference in the last bit.
+row, so TF-IDF sums may differ from the reference in the last bit (title embeddings do not).
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import numpy as np
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components, shortest_path
 
-from byline.features.pairwise import FEATURES, _aff_key
+from byline.features.pairwise import FEATURES, _aff_key, vector_dots
 from byline.features.stats import LibraryStats
 from byline.names import fold, has_han
 from byline.sources.records import Mention, Paper
@@ -438,19 +439,8 @@ def _pair_features(
         text = gram(tm)
         out[:, col["text_cosine"]] = np.where(known[pair_block], text, np.nan)
     if vectors is not None:
-        if all_pairs:  # block by block, as the reference multiplies them
-            start = np.r_[0, np.cumsum(data.sizes)].tolist()
-            pstart = 0
-            for b, nb in enumerate(data.sizes.tolist()):
-                e = np.stack([vectors[p.paper_id] for p in ps[start[b] : start[b + 1]]])
-                k = nb * (nb - 1) // 2
-                out[pstart : pstart + k, col["embedding_cosine"]] = (e @ e.T)[_triu(nb)]
-                pstart += k
-        else:
-            e = np.stack([vectors[p.paper_id] for p in ps])
-            for s in range(0, npairs, _ROW_CHUNK):  # memory: a chunk of vector pairs
-                f, g = first[s : s + _ROW_CHUNK], second[s : s + _ROW_CHUNK]
-                out[s : s + len(f), col["embedding_cosine"]] = np.einsum("ij,ij->i", e[f], e[g])
+        e = np.stack([vectors[p.paper_id] for p in ps])
+        out[:, col["embedding_cosine"]] = vector_dots(e, first, second)
 
     # Name details: the name in Han script (CCL), exact spelling, paper language.
     var = [m.variant if has_han(m.variant) else "" for m in ms]

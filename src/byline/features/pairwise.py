@@ -79,6 +79,27 @@ def _incidence(sets: list[set[str]], weights: dict[str, float] | None = None):  
     )
 
 
+# Pairs per chunk of :func:`vector_dots` (memory: two chunks of vector rows).
+VECTOR_CHUNK = 16384
+
+
+def vector_dots(vectors: np.ndarray, first: np.ndarray, second: np.ndarray) -> np.ndarray:
+    """``vectors[first[k]] . vectors[second[k]]`` for every k, as float32.
+
+    Row by row with NumPy's own loop (``einsum``), never BLAS: a matrix product (``e @
+    e.T``) adds in an order that depends on the number of BLAS threads and on the matrix's
+    shape, so the same pair got another last bit on a machine with other cores, in a Dask
+    worker (one thread) and in a giant block's candidate pairs. This sum depends on the two
+    rows only, so every path and every machine of the same NumPy build computes the same
+    feature, and a model trained anywhere sees the values it is used with.
+    """
+    out = np.empty(len(first), dtype=np.float32)
+    for s in range(0, len(first), VECTOR_CHUNK):
+        f, g = first[s : s + VECTOR_CHUNK], second[s : s + VECTOR_CHUNK]
+        out[s : s + len(f)] = np.einsum("ij,ij->i", vectors[f], vectors[g])
+    return out
+
+
 def _pair(mat: np.ndarray, iu: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
     return np.asarray(mat[iu], dtype=np.float32)
 
@@ -239,7 +260,7 @@ def block_features(
         out[:, col["text_cosine"]] = _pair((tm @ tm.T).toarray(), iu)
     if vectors is not None:
         e = np.stack([vectors[p.paper_id] for p in ps])
-        out[:, col["embedding_cosine"]] = _pair(e @ e.T, iu)
+        out[:, col["embedding_cosine"]] = vector_dots(e, iu[0], iu[1])
 
     # Name details: the name in Han script (CCL), exact spelling, paper language.
     var = np.array([m.variant if has_han(m.variant) else "" for m in mentions], dtype=object)

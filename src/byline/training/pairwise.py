@@ -284,7 +284,9 @@ def train(
     best, curve = tune_threshold(engine, gold, "dev", progress)
     model.threshold = float(best["threshold"])
     model.link_threshold = float(best["link_threshold"])
-    model.version = f"lgbm-{time.strftime('%Y%m%d')}-s{seed}"
+    # the date, the seed and the trees' fingerprint: two retrains of one day that fit other
+    # trees (new features, another machine) get other names
+    model.version = f"lgbm-{time.strftime('%Y%m%d')}-s{seed}-{model.fingerprint()[:8]}"
     metrics = {
         "version": model.version,
         "seed": seed,
