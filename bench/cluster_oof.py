@@ -98,6 +98,12 @@ def main() -> None:
         "spread of every view instead of the variants (default out: cluster-oof-seeds.json)",
     )
     ap.add_argument(
+        "--conflict-grid",
+        default="",
+        help="with --seeds: also cluster each seed's probabilities with affiliation conflicts "
+        "crossed from each of these mean P(same) (comma-separated), e.g. 0.3,0.4,0.6,0.7",
+    )
+    ap.add_argument(
         "--embedder",
         default=None,
         help="title embedder of the embedding feature (default: the shipped model's)",
@@ -184,9 +190,11 @@ def main() -> None:
             run: dict = {"seed": seed}
             # the shipped clustering, and affiliation conflicts as cannot-links (before
             # conflict_threshold) at the same thresholds, on the same probabilities
+            grid = [float(x) for x in a.conflict_grid.split(",") if x.strip()]
             for variant, conflict in (
                 (SHIPPED_CLUSTERING, SHIPPED.conflict_threshold),
                 (HARD_CONFLICTS, None),
+                *((f"{CROSSED_AT}{x}", x) for x in grid),
             ):
                 pred = clustered(p, evidence_of, conflict)
                 row = {
@@ -261,6 +269,7 @@ def main() -> None:
 
 SHIPPED_CLUSTERING = "shipped clustering"
 HARD_CONFLICTS = "affiliation conflicts as cannot-links"
+CROSSED_AT = "affiliation conflicts crossed from mean P(same) "
 
 
 def seeds_markdown(result: dict) -> str:
@@ -289,7 +298,7 @@ def seeds_markdown(result: dict) -> str:
         return out
 
     runs = result["runs"]
-    variants = [SHIPPED_CLUSTERING, HARD_CONFLICTS] if SHIPPED_CLUSTERING in runs[0] else [None]
+    variants = [k for k in runs[0] if k != "seed"] if SHIPPED_CLUSTERING in runs[0] else [None]
     for variant in variants:
         rows = [r if variant is None else {"seed": r["seed"], **r[variant]} for r in runs]
         lines += [
