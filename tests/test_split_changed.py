@@ -192,3 +192,31 @@ def test_split_changed_usage(tmp_path: Path) -> None:
     assert "split 9 changed names again" in " ".join(res.stderr.split())
     res = invoke("split", "--changed", "--db", db)
     assert "no name changed since the last split" in res.stderr
+
+
+def test_split_changed_says_when_other_names_keep_another_models_predictions(
+    lib: Path, tmp_path: Path
+) -> None:
+    path = tmp_path / "s.sqlite"
+    db = f"sqlite:///{path}"
+    invoke("ingest", str(lib), "--db", db)
+    invoke("split", "--all", "--out", str(tmp_path / "p.jsonl"), "--db", db, "--workers", "1")
+    res = invoke("split", "--changed", "--db", db, "--json")
+    assert json.loads(res.stdout)["predictions_of_other_models"] == 0
+    # as after an upgrade: every stored prediction is an older model's
+    with sqlite3.connect(path) as conn:
+        conn.execute("UPDATE predictions SET model_version = 'lgbm-old'")
+    remove_paper(lib / "data" / "xml" / "W19.xml", "W19-3212")
+    invoke("ingest", str(lib), "--db", db)
+    res = invoke("split", "--changed", "--db", db, "--json")
+    got = json.loads(res.stdout)
+    untouched = sum(1 for r in rows(path).values() if r[0] not in TOUCHED)
+    assert got["other_model_versions"] == ["lgbm-old"]
+    assert got["predictions_of_other_models"] == untouched > 0
+    assert {r[3] for r in rows(path).values() if r[0] in TOUCHED} == {got["model_version"]}
+    remove_paper(lib / "data" / "xml" / "W19.xml", "W19-3201")
+    invoke("ingest", str(lib), "--db", db)
+    res = invoke("split", "--changed", "--db", db, "--workers", "1")
+    text = " ".join(res.stderr.split())
+    assert "come from lgbm-old, not from the model in use" in text
+    assert "`byline split --all` splits every name with it" in text

@@ -244,6 +244,13 @@ def split(
                 console.print(
                     "no name changed since the last split" + (f"; wrote {target}" if target else "")
                 )
+            if changed and counts["predictions_of_other_models"] and not as_json:
+                console.print(
+                    f"[yellow]note:[/yellow] {counts['predictions_of_other_models']} stored "
+                    "predictions of other names come from "
+                    f"{', '.join(counts['other_model_versions'])}, not from the model in use "
+                    f"({counts['model_version']}); `byline split --all` splits every name with it"
+                )
             return
         assert name is not None
         slug = resolve_name(engine.corpus, name)

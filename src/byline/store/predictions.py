@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 
 from byline.store import Store
 from byline.store import schema as t
@@ -55,6 +55,13 @@ def load_predictions(store: Store, slugs: Iterable[str] | None = None) -> dict[s
         for i in range(0, len(wanted), 500):
             out.update(conn.execute(q.where(t.predictions.c.slug.in_(wanted[i : i + 500]))).all())
         return out
+
+
+def predictions_by_model(store: Store) -> dict[str, int]:
+    """How many stored predictions each pairwise model version made."""
+    q = select(t.predictions.c.model_version, func.count()).group_by(t.predictions.c.model_version)
+    with store.connect() as conn:
+        return {str(v): int(n) for v, n in conn.execute(q).all()}
 
 
 def predicted_slugs(store: Store) -> set[str]:

@@ -20,7 +20,11 @@ from byline.features.batch import warm_features
 from byline.names import name_slug
 from byline.store.changed import ChangedNames, changed_names, clear_changed
 from byline.store.corpus import Corpus
-from byline.store.predictions import load_prediction_rows, save_predictions
+from byline.store.predictions import (
+    load_prediction_rows,
+    predictions_by_model,
+    save_predictions,
+)
 
 if TYPE_CHECKING:
     from byline.tasks.dask_split import DaskOptions
@@ -334,7 +338,13 @@ def split_changed(
     new = sum(1 for m, *_ in rows if m not in engine.previous)
     if out is not None:
         write_stored(engine, out)
+    # the other names keep what an earlier model said (after an upgrade): say so
+    version = _model_version(engine)
+    others = {v: n for v, n in predictions_by_model(engine.store).items() if v != version}
     return {
+        "model_version": version,
+        "predictions_of_other_models": sum(others.values()),
+        "other_model_versions": sorted(others),
         "names": len(present),
         "names_gone": len(gone),
         "persons": persons,
