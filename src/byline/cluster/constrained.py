@@ -196,12 +196,12 @@ def cluster_block(
     k = int(node.max()) + 1
     if k == 1:
         return node
-    ku = triu_pairs(k)
+    ga, gb, mean = group_pair_means(node, k, iu[0], iu[1], probs)
     labels = average_linkage(
         k,
-        ku[0],
-        ku[1],
-        group_means(node, k, iu, probs)[ku],
+        ga,
+        gb,
+        mean,
         threshold,
         apart=_node_pairs(node, c.cannot),
         conflicts=_node_pairs(node, conflicts),
@@ -210,23 +210,28 @@ def cluster_block(
     return labels[node]
 
 
-def group_means(
-    node: np.ndarray, k: int, iu: tuple[np.ndarray, np.ndarray], probs: np.ndarray
-) -> np.ndarray:
-    """Mean P(same) between every two of the ``k`` groups ``node`` puts the items in (a
-    ``k x k`` matrix, symmetric; the diagonal is not used).
+def group_pair_means(
+    node: np.ndarray, k: int, first: np.ndarray, second: np.ndarray, probs: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The pairs of the ``k`` groups ``node`` puts the items in that some item pair
+    (``first``, ``second``) joins, as (group a, group b, mean P(same) over the group pair's
+    item pairs, the missing ones counted 0), ``a < b``, in ascending (a, b) order; with all
+    item pairs given, every group pair in ``np.triu_indices(k, 1)`` order.
 
     Summed pair by pair in the pairs' order (``np.bincount``), not by a matrix product,
     whose order of addition depends on the number of BLAS threads: the same block gives the
     same means, to the bit, on every machine and in a Dask worker.
     """
-    a, b = node[iu[0]], node[iu[1]]
-    lo, hi = np.minimum(a, b), np.maximum(a, b)
-    sums = np.bincount(lo * k + hi, weights=np.asarray(probs, dtype=np.float64), minlength=k * k)
-    sums = sums.reshape(k, k)
-    sums = sums + sums.T
     sizes = np.bincount(node, minlength=k).astype(np.float64)
-    return sums / np.outer(sizes, sizes)
+    na, nb = node[first], node[second]
+    cross = na != nb
+    key = np.minimum(na, nb)[cross] * k + np.maximum(na, nb)[cross]
+    uniq, inv = np.unique(key, return_inverse=True)
+    total = np.bincount(
+        inv, weights=np.asarray(probs, dtype=np.float64)[cross], minlength=len(uniq)
+    )
+    a, b = uniq // k, uniq % k
+    return a, b, total / (sizes[a] * sizes[b])
 
 
 def _node_pairs(node: np.ndarray, pairs: list[tuple[int, int]]) -> list[tuple[int, int]]:

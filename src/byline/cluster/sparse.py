@@ -28,7 +28,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from byline.cluster.constrained import Constraints, _Groups, _node_pairs
+from byline.cluster.constrained import Constraints, _Groups, _node_pairs, group_pair_means
 from byline.cluster.linkage import average_linkage
 
 
@@ -106,19 +106,12 @@ def cluster_sparse(
     k = int(node.max()) + 1
     if k == 1:
         return node
-    sizes = np.bincount(node, minlength=k).astype(np.float64)
     # node-level mean P of the node pairs with candidates (the others: 0)
-    na, nb = node[first], node[second]
-    cross = na != nb
-    lo, hi = np.minimum(na, nb)[cross], np.maximum(na, nb)[cross]
-    key = lo * k + hi
-    uniq, inv = np.unique(key, return_inverse=True)
-    total = np.bincount(inv, weights=probs[cross], minlength=len(uniq))
-    mean = total / (sizes[uniq // k] * sizes[uniq % k])
+    na, nb, mean = group_pair_means(node, k, first, second, probs)
     labels_of_node = average_linkage(
         k,
-        uniq // k,
-        uniq % k,
+        na,
+        nb,
         mean,
         threshold,
         apart=_node_pairs(node, hard),

@@ -83,14 +83,14 @@ def _knn(matrix: np.ndarray | sparse.csr_matrix, k: int) -> tuple[np.ndarray, np
     """Each row's ``k`` nearest rows by dot product, ``_CHUNK`` rows at a time."""
     n = matrix.shape[0]
     firsts, seconds = [], []
-    for s in range(0, n, _CHUNK):
-        rows = np.arange(s, min(n, s + _CHUNK))
-        with threadpool_limits(limits=1, user_api="blas"):  # the same neighbours everywhere
+    with threadpool_limits(limits=1, user_api="blas"):  # the same neighbours everywhere
+        for s in range(0, n, _CHUNK):
+            rows = np.arange(s, min(n, s + _CHUNK))
             sim = matrix[rows] @ matrix.T
-        sim = sim.toarray() if sparse.issparse(sim) else np.array(sim)
-        a, b = _nearest(sim.astype(np.float32), rows, k)
-        firsts.append(a)
-        seconds.append(b)
+            sim = sim.toarray() if sparse.issparse(sim) else np.array(sim)
+            a, b = _nearest(sim.astype(np.float32), rows, k)
+            firsts.append(a)
+            seconds.append(b)
     return np.concatenate(firsts), np.concatenate(seconds)
 
 
