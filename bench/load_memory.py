@@ -49,7 +49,7 @@ def main() -> None:
         return held[name]
 
     model = step("model", PairwiseModel.load)
-    corpus = step("corpus", lambda: load_corpus(store))
+    corpus = step("corpus", lambda: load_corpus(store, abstracts=False))  # as load_engine
     stats = step("statistics", lambda: library_stats(corpus, store))
     decisions = step("decisions", lambda: decided_state(store))
     previous = step("last_predictions", lambda: load_predictions(store))

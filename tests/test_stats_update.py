@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from byline.errors import BylineError
 from byline.features import stats as stats_module
 from byline.features.stats import LibraryStats, compute_stats, library_stats
 from byline.sources.records import Mention, Paper
@@ -186,3 +187,45 @@ def test_a_restricted_share_gives_the_same_features(tmp_path: Path) -> None:
     part = batch_features(blocks, papers, share)
     for a, b in zip(whole, part, strict=True):
         assert np.array_equal(a, b, equal_nan=True)
+
+
+def test_split_loads_without_abstracts_and_reads_them_only_to_build_or_update(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What every task loads (``load_engine``): a corpus without abstracts, and from a valid
+    cache statistics without the basis only an update reads. Both come back when needed:
+    the statistics still equal a rebuild's, after a build and after an update."""
+    data = tmp_path / "lib"
+    shutil.copytree(FIXTURE, data)
+    store = connect(f"sqlite:///{tmp_path}/a.sqlite")
+    ingest(store, data)
+    lean = load_corpus(store, abstracts=False)
+    assert not lean.abstracts and all(p.abstract == "" for p in lean.papers.values())
+    with pytest.raises(BylineError, match="abstract"):
+        compute_stats(lean)  # never silently without them
+    built = library_stats(lean, store)  # reads the abstracts in to build
+    full = load_corpus(store)
+    assert lean.abstracts and any(p.abstract for p in full.papers.values())
+    assert {p: q.abstract for p, q in lean.papers.items()} == {
+        p: q.abstract for p, q in full.papers.items()
+    }
+    assert_same(built, compute_stats(full))
+    assert built.basis is not None  # the run that built them keeps what it built
+
+    again = library_stats(load_corpus(store, abstracts=False), store)
+    assert again.basis is None  # a valid cache comes without its basis
+    assert_same(again, built)
+
+    xml = data / "data" / "xml" / "W19.xml"
+    text = xml.read_text()
+    start = text.index('<paper id="12">')
+    xml.write_text(text[:start] + text[text.index("</paper>", start) + len("</paper>") :])
+    ingest(store, data)
+
+    def no_rebuild(corpus: Corpus) -> LibraryStats:
+        raise AssertionError("rebuilt instead of updated")
+
+    monkeypatch.setattr(stats_module, "compute_stats", no_rebuild)
+    updated = library_stats(load_corpus(store, abstracts=False), store)
+    monkeypatch.undo()
+    assert_same(updated, compute_stats(load_corpus(store)))

@@ -334,7 +334,8 @@ def load_engine(
 
     store = connect(db, create=False)
     model = PairwiseModel.load(model_path)
-    corpus = load_corpus(store)
+    # abstracts stay in the store: every task reads them through the statistics only
+    corpus = load_corpus(store, abstracts=False)
     slugs = changed_names(store).slugs if changed_only else None
     return Engine(
         corpus,

@@ -7,6 +7,7 @@ gives what a rebuild from scratch gives (``tests/test_stats_update.py``).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import math
 from collections import Counter
@@ -17,10 +18,11 @@ import numpy as np
 from scipy import sparse
 from sklearn.feature_extraction.text import TfidfTransformer, TfidfVectorizer
 
+from byline.errors import BylineError
 from byline.names import fold
 from byline.sources.records import Paper
 from byline.store import Store
-from byline.store.corpus import Corpus
+from byline.store.corpus import Corpus, fill_abstracts
 
 # slug, folded given name, folded family name, affiliation ("" for none)
 MentionKey = tuple[str, str, str, str]
@@ -220,6 +222,7 @@ class LibraryStats:
         basis = self.basis
         if basis is None:
             raise ValueError("these statistics cannot be updated (a copy without its basis)")
+        _require_abstracts(corpus)
         digest = {pid: _paper_digest(p) for pid, p in corpus.papers.items()}
         old = basis.paper_digest
         removed = [pid for pid, d in old.items() if digest.get(pid) != d]
@@ -401,24 +404,46 @@ def library_stats(corpus: Corpus, store: Store | None) -> LibraryStats:
         return compute_stats(corpus)
     import sklearn
 
-    from byline.store.artifacts import cached
+    from byline.store.artifacts import UpdateOnly, cached
 
     def update(stats: LibraryStats) -> LibraryStats | None:
-        if stats.basis is None or stats.update(corpus, max_changed=REBUILD_SHARE) is None:
+        if stats.basis is None:
+            return None
+        fill_abstracts(corpus, store)
+        if stats.update(corpus, max_changed=REBUILD_SHARE) is None:
             return None
         return stats
+
+    def build() -> LibraryStats:
+        fill_abstracts(corpus, store)
+        return compute_stats(corpus)
 
     return cached(
         store,
         "library_stats",
         f"{STATS_VERSION}|sklearn {sklearn.__version__}",
-        lambda: compute_stats(corpus),
+        build,
         update=update,
+        # the basis (per-paper digests, authors and term counts) is half the statistics
+        # and only an update reads it
+        update_only=UpdateOnly(
+            take=lambda s: (dataclasses.replace(s, basis=None), s.basis),
+            put=lambda s, basis: dataclasses.replace(s, basis=basis),
+        ),
     )
+
+
+def _require_abstracts(corpus: Corpus) -> None:
+    if not corpus.abstracts:
+        raise BylineError(
+            "the library statistics read every paper's abstract, and this corpus was loaded "
+            "without them (store.corpus.fill_abstracts reads them in)"
+        )
 
 
 def compute_stats(corpus: Corpus) -> LibraryStats:
     """The statistics of ``corpus`` from scratch: an empty library updated with every paper."""
+    _require_abstracts(corpus)
     stats = LibraryStats(
         mentions=0,
         slug_count=Counter(),

@@ -18,9 +18,22 @@ from byline.store import schema as t
 
 @dataclass
 class Corpus:
+    """The library in memory.
+
+    Attributes:
+        papers: paper id -> paper, with its mentions in author order.
+        persons: the registry: person id -> person.
+        blocks: name slug -> the mentions of that exact name, in paper order.
+        abstracts: whether the papers carry their abstracts. A corpus loaded for splitting
+            leaves them in the store (:func:`load_corpus`): a split reads them only through
+            the library statistics' TF-IDF rows, and they are a fifth of the corpus's
+            memory. :func:`fill_abstracts` reads them in when the statistics are rebuilt.
+    """
+
     papers: dict[str, Paper]
     persons: dict[str, Person]
     blocks: dict[str, list[Mention]] = field(default_factory=dict)
+    abstracts: bool = True
 
     def __post_init__(self) -> None:
         if not self.blocks:
@@ -64,26 +77,40 @@ class Corpus:
                     ],
                 )
             papers[pid] = paper
-        return Corpus(papers=papers, persons=self.persons)
+        return Corpus(papers=papers, persons=self.persons, abstracts=self.abstracts)
 
 
-def load_corpus(store: Store) -> Corpus:
-    """Load papers, mentions and persons from the store."""
+def load_corpus(store: Store, abstracts: bool = True) -> Corpus:
+    """Load papers, mentions and persons from the store; without ``abstracts``, every
+    paper's abstract is left in the store (``Corpus.abstracts`` is then False)."""
     with gc_paused():
-        return _load_corpus(store)
+        return _load_corpus(store, abstracts)
 
 
-def _load_corpus(store: Store) -> Corpus:
+def fill_abstracts(corpus: Corpus, store: Store) -> None:
+    """Read the abstracts of a corpus loaded without them into its papers, in place."""
+    if corpus.abstracts:
+        return
+    with gc_paused(), store.connect() as conn:
+        for pid, abstract in conn.execute(select(t.papers.c.paper_id, t.papers.c.abstract)):
+            paper = corpus.papers.get(pid)
+            if paper is not None:
+                paper.abstract = abstract
+    corpus.abstracts = True
+
+
+def _load_corpus(store: Store, abstracts: bool = True) -> Corpus:
     papers: dict[str, Paper] = {}
+    columns = [c for c in t.papers.c if abstracts or c.name != "abstract"]
     with store.connect() as conn:
-        for row in conn.execute(select(t.papers)).mappings():
+        for row in conn.execute(select(*columns)).mappings():
             papers[row["paper_id"]] = Paper(
                 paper_id=row["paper_id"],
                 title=row["title"],
                 year=row["year"],
                 venues=tuple(v for v in row["venues"].split("|") if v),
                 booktitle=row["booktitle"],
-                abstract=row["abstract"],
+                abstract=row["abstract"] if abstracts else "",
                 language=row["language"],
                 source=row["source"],
             )
@@ -101,10 +128,41 @@ def _load_corpus(store: Store) -> Corpus:
             t.mentions.c.variant,
             t.mentions.c.slug,
         ).order_by(t.mentions.c.paper_id, t.mentions.c.position)
-        rows = conn.execute(q).all()
-        known_slugs((row[2], row[3], row[9]) for row in rows)  # as ingest computed them
-        for row in rows:
-            papers[row[0]].authors.append(Mention(*row[:9]))
+        # rows are read as they come, and each name and affiliation becomes one string
+        # object however often it recurs (a mention's paper id is its paper's)
+        same: dict[str, str] = {}
+        one = same.setdefault
+        slugs: dict[tuple[str, str], str] = {}
+        for (
+            pid,
+            position,
+            first,
+            last,
+            person,
+            orcid,
+            openreview,
+            aff,
+            variant,
+            slug,
+        ) in conn.execute(q):
+            first, last = one(first, first), one(last, last)
+            paper = papers[pid]
+            paper.authors.append(
+                Mention(
+                    paper.paper_id,
+                    position,
+                    first,
+                    last,
+                    person,
+                    orcid,
+                    openreview,
+                    aff and one(aff, aff),
+                    variant,
+                )
+            )
+            if (first, last) not in slugs:
+                slugs[first, last] = slug
+        known_slugs((f, last, slug) for (f, last), slug in slugs.items())  # as ingest made them
         persons = {
             row["person_id"]: Person(
                 person_id=row["person_id"],
@@ -118,4 +176,4 @@ def _load_corpus(store: Store) -> Corpus:
             )
             for row in conn.execute(select(t.persons)).mappings()
         }
-    return Corpus(papers=papers, persons=persons)
+    return Corpus(papers=papers, persons=persons, abstracts=abstracts)

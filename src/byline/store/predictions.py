@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from itertools import islice
 
 from sqlalchemy import delete, func, insert, select
 
@@ -18,18 +19,10 @@ def save_predictions(
 ) -> int:
     """Replace the stored predictions of ``slugs`` (all when None) by ``rows``.
 
-    ``rows`` are (mention_id, slug, person, confidence). One transaction.
+    ``rows`` are (mention_id, slug, person, confidence), read as they are inserted (a
+    generator is never held whole). One transaction.
     """
-    data = [
-        {
-            "mention_id": m,
-            "slug": s,
-            "person": p,
-            "confidence": float(c),
-            "model_version": model_version,
-        }
-        for m, s, p, c in rows
-    ]
+    n = 0
     with store.begin() as conn:
         if slugs is None:
             conn.execute(delete(t.predictions))
@@ -39,9 +32,20 @@ def save_predictions(
                 conn.execute(
                     delete(t.predictions).where(t.predictions.c.slug.in_(wanted[i : i + 500]))
                 )
-        for i in range(0, len(data), 5000):
-            conn.execute(insert(t.predictions), data[i : i + 5000])
-    return len(data)
+        rows = iter(rows)
+        while chunk := [
+            {
+                "mention_id": m,
+                "slug": s,
+                "person": p,
+                "confidence": float(c),
+                "model_version": model_version,
+            }
+            for m, s, p, c in islice(rows, 5000)
+        ]:
+            conn.execute(insert(t.predictions), chunk)
+            n += len(chunk)
+    return n
 
 
 def load_predictions(store: Store, slugs: Iterable[str] | None = None) -> dict[str, str]:

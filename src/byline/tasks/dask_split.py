@@ -194,7 +194,7 @@ def split_batch(
     name its stored-prediction rows."""
     known_slugs(share.names)
     engine = Engine(
-        Corpus(papers=share.papers, persons=state.persons),
+        Corpus(papers=share.papers, persons=state.persons, abstracts=False),
         state.model,
         _worker_store(state.db_url),
         stats=share.stats,
