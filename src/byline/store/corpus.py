@@ -133,32 +133,12 @@ def _load_corpus(store: Store, abstracts: bool = True) -> Corpus:
         same: dict[str, str] = {}
         one = same.setdefault
         slugs: dict[tuple[str, str], str] = {}
-        for (
-            pid,
-            position,
-            first,
-            last,
-            person,
-            orcid,
-            openreview,
-            aff,
-            variant,
-            slug,
-        ) in conn.execute(q):
+        for row in conn.execute(q):
+            pid, position, first, last, *ids, aff, variant, slug = row  # ids: id, ORCID, OpenReview
             first, last = one(first, first), one(last, last)
             paper = papers[pid]
             paper.authors.append(
-                Mention(
-                    paper.paper_id,
-                    position,
-                    first,
-                    last,
-                    person,
-                    orcid,
-                    openreview,
-                    aff and one(aff, aff),
-                    variant,
-                )
+                Mention(paper.paper_id, position, first, last, *ids, aff and one(aff, aff), variant)
             )
             if (first, last) not in slugs:
                 slugs[first, last] = slug
