@@ -49,15 +49,19 @@ def save_predictions(
 
 
 def load_predictions(store: Store, slugs: Iterable[str] | None = None) -> dict[str, str]:
-    """mention_id -> person key of the last stored prediction."""
+    """mention_id -> person key of the last stored prediction (one string object per key:
+    a person's mentions share it)."""
     q = select(t.predictions.c.mention_id, t.predictions.c.person)
+    keys: dict[str, str] = {}
+    one = keys.setdefault
     with store.connect() as conn:
         if slugs is None:
-            return dict(conn.execute(q).all())
+            return {m: one(p, p) for m, p in conn.execute(q)}
         out: dict[str, str] = {}
         wanted = sorted(set(slugs))
         for i in range(0, len(wanted), 500):
-            out.update(conn.execute(q.where(t.predictions.c.slug.in_(wanted[i : i + 500]))).all())
+            part = conn.execute(q.where(t.predictions.c.slug.in_(wanted[i : i + 500])))
+            out.update((m, one(p, p)) for m, p in part)
         return out
 
 
