@@ -27,7 +27,8 @@ class Corpus:
         abstracts: whether the papers carry their abstracts. A corpus loaded for splitting
             leaves them in the store (:func:`load_corpus`): a split reads them only through
             the library statistics' TF-IDF rows, and they are a fifth of the corpus's
-            memory. :func:`fill_abstracts` reads them in when the statistics are rebuilt.
+            memory. :func:`fill_abstracts` reads them in when the statistics are built or
+            updated.
     """
 
     papers: dict[str, Paper]

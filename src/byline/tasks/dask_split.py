@@ -280,8 +280,10 @@ def batch_share(engine: Engine, slugs: list[str], order: dict[str, int]) -> Batc
         for pid in ids
         if pid in engine.vectors and any(m.slug in wanted for m in corpus.papers[pid].authors)
     ]
-    # the abstracts stay home: a split reads them only through the statistics' TF-IDF rows
-    papers = {pid: dataclasses.replace(corpus.papers[pid], abstract="") for pid in ids}
+    papers = {pid: corpus.papers[pid] for pid in ids}
+    if corpus.abstracts:  # (load_engine's corpus has none to copy away)
+        # the abstracts stay home: a split reads them only through the statistics' TF-IDF rows
+        papers = {pid: dataclasses.replace(p, abstract="") for pid, p in papers.items()}
     mention_ids = [m.mention_id for s in slugs for m in corpus.blocks[s]]
     return BatchShare(
         papers=papers,
