@@ -89,3 +89,29 @@ def test_static_embedder_gives_unit_vectors_that_keep_topics_apart() -> None:
     assert v[0] @ v[1] > v[0] @ v[2] + 0.2
     assert np.array_equal(static.encode(titles[:2]), v[:2])  # batch-independent
     assert (emb.static_model_dir() / "model.safetensors").exists()  # distilled once, kept
+
+
+def test_token_length_batches_cover_every_text_once_shortest_first() -> None:
+    lengths = [5, 2, 9, 2, 7, 5, 3]
+    batches = emb.token_length_batches(lengths, 3)
+    assert [len(b) for b in batches] == [3, 3, 1]
+    flat = np.concatenate(batches)
+    assert sorted(flat.tolist()) == list(range(7))
+    assert [lengths[i] for i in flat] == sorted(lengths)
+    assert flat[:2].tolist() == [1, 3]  # ties in input order
+
+
+def test_minilm_vectors_come_back_in_input_order_whatever_the_batching() -> None:
+    minilm = emb.get_embedder("minilm")
+    titles = [
+        "A treebank of Old Irish glosses",
+        "中文命名实体识别的跨领域迁移方法研究",
+        "Neural machine translation",
+        "Attention-based neural machine translation for low-resource languages of the Pacific",
+    ]
+    together = minilm.encode(titles)
+    assert together.shape == (4, minilm.dim)
+    one_by_one = np.vstack([minilm.encode([x]) for x in titles])
+    assert np.allclose(together, one_by_one, atol=1e-5)  # padding moves the last bits only
+    assert np.allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
+    assert together[2] @ together[3] > together[2] @ together[0] + 0.2
