@@ -18,6 +18,11 @@ sets it against what this machine's cores can do:
 * the encoder's rate on ``-n`` titles (torch, a thread per core, after a warm-up), batched
   both ways.
 
+* whether int8 could close the gap: torch's dynamic int8 quantisation of the linear layers
+  (what ONNX Runtime's dynamic quantisation does too) takes each activation's scale from
+  the whole batch, so a title's vector depends on the titles it is batched with. 640
+  titles are embedded in batches of one token length and each alone, and compared.
+
 From these: the seconds the embedding needs at the encoder's measured rate and at the
 matrix-multiply peak, and the rate a cold run within 4 minutes would need, given the
 load and clustering seconds of the last `bench/speed.py` run
@@ -97,7 +102,11 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("bench/results/embed-bound.json"))
     args = ap.parse_args()
 
-    from byline.features.embeddings import _encode_transformer, _transformer
+    from byline.features.embeddings import (
+        _encode_transformer,
+        _transformer,
+        token_length_batches,
+    )
 
     model = _transformer()
     cfg = model[0].auto_model.config
@@ -136,6 +145,25 @@ def main() -> None:
             "embed_seconds_projected": round(len(titles) * sec / len(sample), 1),
         }
 
+    import copy
+
+    import torch
+
+    q8 = torch.ao.quantization.quantize_dynamic(
+        copy.deepcopy(model), {torch.nn.Linear}, dtype=torch.qint8
+    )
+    few = sample[:640]
+    lengths = [len(x) for x in model.tokenizer(few, truncation=True, max_length=32)["input_ids"]]
+    batched = np.zeros((len(few), h), dtype=np.float32)
+    for batch in token_length_batches(lengths, BATCH):
+        batched[batch] = q8.encode(
+            [few[i] for i in batch], batch_size=BATCH, normalize_embeddings=True
+        )
+    alone = np.vstack([q8.encode([x], normalize_embeddings=True) for x in few])
+    fp32 = np.vstack([model.encode([x], normalize_embeddings=True) for x in few])
+    int8_batch_vs_alone = (batched * alone).sum(1)
+    int8_vs_fp32 = (batched * fp32).sum(1)
+
     speed = json.loads(Path("bench/results/speed.json").read_text())
     cold = next(s for s in speed["stages"] if s["stage"] == "split_all_cold")
     rest = cold["wall_seconds"] - cold["report"]["embed_seconds"]
@@ -157,6 +185,12 @@ def main() -> None:
         "encoder_sample_titles": len(sample),
         "encoder": encoder,
         "embed_seconds_at_gemm_peak": {k: round(v / gemm_peak, 1) for k, v in gflop.items()},
+        "torch_dynamic_int8": {
+            "titles": len(few),
+            "cosine_batched_vs_alone_min": round(float(int8_batch_vs_alone.min()), 4),
+            "cosine_batched_vs_alone_mean": round(float(int8_batch_vs_alone.mean()), 4),
+            "cosine_to_fp32_mean": round(float(int8_vs_fp32.mean()), 4),
+        },
         "cold_rest_seconds_from_speed_json": round(rest, 1),
         "embed_budget_for_4_minutes": round(budget, 1),
         "gflops_needed_for_4_minutes_token_batches": round(gflop["token_batches"] / budget, 1)
