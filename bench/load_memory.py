@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import time
 from pathlib import Path
+
+from results_io import write_result
 
 from byline.engine import Engine
 from byline.features.stats import library_stats
@@ -65,10 +66,7 @@ def main() -> None:
         "steps": steps,
         "total_mb": round(rss_mb(), 1),
     }
-    out = Path(a.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    write_result(a.out, result)
 
 
 if __name__ == "__main__":

@@ -8,13 +8,12 @@ library statistics against transforming 1,000 papers with the fitted vectorizer.
 from __future__ import annotations
 
 import argparse
-import json
 import time
-from pathlib import Path
 
 t_start = time.perf_counter()
 
 import numpy as np  # noqa: E402
+from results_io import write_result  # noqa: E402
 from sklearn.feature_extraction.text import TfidfVectorizer  # noqa: E402
 
 from byline.features.stats import compute_stats, paper_text  # noqa: E402
@@ -66,10 +65,7 @@ def main() -> None:
         "predictions": len(done["load_predictions"]),
         "seconds": {k: round(v, 2) for k, v in seconds.items()},
     }
-    out = Path(a.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=2) + "\n")
-    print(json.dumps(result, indent=2))
+    write_result(a.out, result)
 
 
 if __name__ == "__main__":
