@@ -213,3 +213,34 @@ def test_on_postgresql_workers_open_the_store_by_url(pg_url: str, tmp_path: Path
     assert res.exit_code == 0, res.output
     assert dask.read_bytes() == local.read_bytes()
     assert load_prediction_rows(connect(db)) == stored
+
+
+def test_a_batch_that_fails_once_is_sent_again_with_a_fresh_share(
+    copies: tuple[Path, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    a, b = copies
+    _local(a, tmp_path / "local.jsonl")
+    shares: list[int] = []
+    real_share = dask_split.batch_share
+
+    def counted(engine, slugs, order):  # type: ignore[no-untyped-def]
+        shares.append(len(slugs))
+        return real_share(engine, slugs, order)
+
+    calls: list[str] = []
+    real = Engine.split_blocks
+
+    def once(self: Engine, slugs: list[str]):  # type: ignore[no-untyped-def]
+        if "jiarui-fenwick" in slugs and not calls:
+            calls.append("jiarui-fenwick")
+            raise RuntimeError("worker went away")
+        return real(self, slugs)
+
+    monkeypatch.setattr(dask_split, "batch_share", counted)
+    monkeypatch.setattr(Engine, "split_blocks", once)
+    opts = DaskOptions("local", workers=2, batch=2, retries=1, processes=False)
+    counts = split_all(_engine(b), tmp_path / "dask.jsonl", dask=opts)
+    assert counts["batches"] == 5 and calls == ["jiarui-fenwick"]
+    assert len(shares) == 6  # five batches, one of them cut again for its second try
+    assert (tmp_path / "dask.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
+    assert _rows(b) == _rows(a)

@@ -13,13 +13,16 @@ Names are independent, so the run is plain data parallelism over batches of name
   them, its mentions' last predictions and the title vectors it reads. So a worker holds
   only the batches it splits, never the whole library, and what crosses the network does
   not grow with the number of workers (shares overlap, so it is several times the library).
+  The driver sends a share straight to a worker (``client.scatter(..., direct=True)``) and
+  the task runs where it is; inside the task it would pass through the scheduler, which
+  took each share in and passed it on (about 20% of the run at 1×, ``bench/dask_driver.py``).
   A worker never embeds (no torch
   model on the workers) and never writes to the store.
 - The driver stores each batch's predictions the moment the batch arrives (one transaction
   per batch), so a lost worker or driver loses no result already stored, and writes the
-  prediction file in ``split --all``'s order. A batch that fails is tried again
-  (``retries``); one that still fails is reported with its names and error, after every
-  other batch has been stored.
+  prediction file in ``split --all``'s order. A batch that fails, or whose share was lost
+  with its worker, is tried again with a freshly cut share (``retries``); one that still
+  fails is reported with its names and error, after every other batch has been stored.
 """
 
 from __future__ import annotations
@@ -385,14 +388,20 @@ def _run_batches(
     failed: list[tuple[int, str]] = []
     written = names_done = persons = mentions = 0
     index: dict[str, int] = {}
+    tries: dict[int, int] = {}
 
     order = {pid: k for k, pid in enumerate(engine.corpus.papers)}
 
     def submit(i: int) -> Any:
         # the share travels inside the task, so a retry elsewhere still has it
+        # the share goes straight to a worker, not through the scheduler inside the task
+        # (a few MB per batch the scheduler would otherwise take in and pass on); a try
+        # that fails, or whose share was lost with its worker, gets a freshly cut share
+        tries[i] = tries.get(i, 0) + 1
+        share = client.scatter(batch_share(engine, batches[i], order), direct=True, hash=False)
         fut = client.submit(
-            split_batch, shared, batch_share(engine, batches[i], order), batches[i],
-            retries=opts.retries, pure=False, key=f"byline-split-{i}-{os.urandom(4).hex()}",
+            split_batch, shared, share, batches[i],
+            pure=False, key=f"byline-split-{i}-{os.urandom(4).hex()}",
         )  # fmt: skip
         index[fut.key] = i
         return fut
@@ -410,8 +419,11 @@ def _run_batches(
                     err = _first_line(fut.exception())
                 except BaseException as exc:  # cancelled: the scheduler lost it
                     err = _first_line(exc)
-                failed.append((i, err))
                 fut.release()
+                if tries[i] <= opts.retries:
+                    queue.add(submit(i))
+                else:
+                    failed.append((i, err))
                 continue
             done = fut.result()
             fut.release()
