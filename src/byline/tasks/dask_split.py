@@ -393,7 +393,6 @@ def _run_batches(
     order = {pid: k for k, pid in enumerate(engine.corpus.papers)}
 
     def submit(i: int) -> Any:
-        # the share travels inside the task, so a retry elsewhere still has it
         # the share goes straight to a worker, not through the scheduler inside the task
         # (a few MB per batch the scheduler would otherwise take in and pass on); a try
         # that fails, or whose share was lost with its worker, gets a freshly cut share
