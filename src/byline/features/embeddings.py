@@ -185,7 +185,7 @@ def _encode_transformer(texts: list[str]) -> Any:
     The encoder pads a batch to its longest text. sentence-transformers orders texts by
     characters, and a title of 30 Chinese characters is 32 tokens where one of 30 Latin
     letters is 8: on the library's titles a third of the tokens run were padding
-    (``bench/embed_bound.py``). Batches of texts of one token length run 1.35-1.45x faster; a
+    (``bench/embed_bound.py``). Batches of texts of one token length run about 1.4x faster; a
     text's vector is the same but for the last bits, which move with padding.
     """
     model = _transformer()
