@@ -16,7 +16,7 @@ sets it against what this machine's cores can do:
   BLAS on the encoder's own shapes (a batch's tokens times 384 by 1536) and on a large
   square product (about the cores' peak);
 * the encoder's rate on ``-n`` titles (torch, a thread per core, after a warm-up), batched
-  both ways.
+  both ways, and how far the two ways' vectors differ.
 
 * whether int8 could close the gap: torch's dynamic int8 quantisation of the linear layers
   (what ONNX Runtime's dynamic quantisation does too) takes each activation's scale from
@@ -127,6 +127,7 @@ def main() -> None:
     sample_tokens = _padded_tokens(model, sample)
     model.encode(sample[:BATCH], batch_size=BATCH)  # warm-up
     encoder = {}
+    vectors: dict[str, np.ndarray] = {}
     for label, encode, key in (
         (
             "char_batches",
@@ -136,7 +137,7 @@ def main() -> None:
         ("token_batches", _encode_transformer, "token_batches"),
     ):
         start = time.perf_counter()
-        encode(sample)
+        vectors[label] = np.asarray(encode(sample), dtype=np.float32)
         sec = time.perf_counter() - start
         encoder[label] = {
             "seconds": round(sec, 2),
@@ -185,6 +186,12 @@ def main() -> None:
         "encoder_sample_titles": len(sample),
         "encoder": encoder,
         "embed_seconds_at_gemm_peak": {k: round(v / gemm_peak, 1) for k, v in gflop.items()},
+        "token_vs_char_batches_max_abs_diff": float(
+            np.abs(vectors["token_batches"] - vectors["char_batches"]).max()
+        ),
+        "token_vs_char_batches_min_cosine": round(
+            float((vectors["token_batches"] * vectors["char_batches"]).sum(1).min()), 7
+        ),
         "torch_dynamic_int8": {
             "titles": len(few),
             "cosine_batched_vs_alone_min": round(float(int8_batch_vs_alone.min()), 4),
