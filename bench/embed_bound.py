@@ -34,6 +34,7 @@ load and clustering seconds of the last `bench/speed.py` run
 from __future__ import annotations
 
 import argparse
+import copy
 import json
 import os
 import sqlite3
@@ -41,6 +42,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from results_io import write_result
 
 BATCH = 64
 TARGET_SECONDS = 240.0
@@ -59,16 +61,9 @@ def _titles(db: Path) -> list[str]:
 
 def _padded_tokens(model, titles: list[str]) -> dict[str, int]:  # type: ignore[no-untyped-def]
     """Tokens the encoder runs over ``titles``: batched by characters, by tokens, unpadded."""
-    from byline.features.embeddings import token_length_batches
+    from byline.features.embeddings import token_length_batches, token_lengths
 
-    lengths = np.array(
-        [
-            len(ids)
-            for ids in model.tokenizer(titles, truncation=True, max_length=model.max_seq_length)[
-                "input_ids"
-            ]
-        ]
-    )
+    lengths = np.array(token_lengths(model, titles))
     by_chars = np.argsort([-len(t) for t in titles], kind="stable")
     char_batches = [by_chars[i : i + BATCH] for i in range(0, len(titles), BATCH)]
     token_batches = token_length_batches(lengths.tolist(), BATCH)
@@ -102,11 +97,9 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=Path("bench/results/embed-bound.json"))
     args = ap.parse_args()
 
-    from byline.features.embeddings import (
-        _encode_transformer,
-        _transformer,
-        token_length_batches,
-    )
+    import torch
+
+    from byline.features.embeddings import _transformer, encode_by_token_length
 
     model = _transformer()
     cfg = model[0].auto_model.config
@@ -134,7 +127,7 @@ def main() -> None:
             lambda x: model.encode(x, batch_size=BATCH, normalize_embeddings=True),
             "char_batches",
         ),
-        ("token_batches", _encode_transformer, "token_batches"),
+        ("token_batches", lambda x: encode_by_token_length(model, x), "token_batches"),
     ):
         start = time.perf_counter()
         vectors[label] = np.asarray(encode(sample), dtype=np.float32)
@@ -146,20 +139,11 @@ def main() -> None:
             "embed_seconds_projected": round(len(titles) * sec / len(sample), 1),
         }
 
-    import copy
-
-    import torch
-
     q8 = torch.ao.quantization.quantize_dynamic(
         copy.deepcopy(model), {torch.nn.Linear}, dtype=torch.qint8
     )
     few = sample[:640]
-    lengths = [len(x) for x in model.tokenizer(few, truncation=True, max_length=32)["input_ids"]]
-    batched = np.zeros((len(few), h), dtype=np.float32)
-    for batch in token_length_batches(lengths, BATCH):
-        batched[batch] = q8.encode(
-            [few[i] for i in batch], batch_size=BATCH, normalize_embeddings=True
-        )
+    batched = encode_by_token_length(q8, few)
     alone = np.vstack([q8.encode([x], normalize_embeddings=True) for x in few])
     fp32 = np.vstack([model.encode([x], normalize_embeddings=True) for x in few])
     int8_batch_vs_alone = (batched * alone).sum(1)
@@ -170,7 +154,7 @@ def main() -> None:
     rest = cold["wall_seconds"] - cold["report"]["embed_seconds"]
     budget = TARGET_SECONDS - rest
     out = {
-        "machine": {"cpus": cores, "torch_threads": int(__import__("torch").get_num_threads())},
+        "machine": {"cpus": cores, "torch_threads": torch.get_num_threads()},
         "model": {
             "hidden": h,
             "ffn": ffn,
@@ -204,8 +188,7 @@ def main() -> None:
         if budget > 0
         else None,
     }
-    args.out.write_text(json.dumps(out, indent=2) + "\n")
-    print(json.dumps(out, indent=2))
+    write_result(args.out, out)
 
 
 if __name__ == "__main__":

@@ -179,8 +179,16 @@ def token_length_batches(lengths: Sequence[int], size: int) -> list[np.ndarray]:
     return [order[start : start + size] for start in range(0, len(order), size)]
 
 
-def _encode_transformer(texts: list[str]) -> Any:
-    """Unit vectors of ``texts`` in their order, batched by token length.
+def token_lengths(model: Any, texts: Sequence[str]) -> list[int]:
+    """Tokens of each text as the sentence-transformers ``model`` runs it (truncated at its
+    ``max_seq_length``, special tokens included)."""
+    ids = model.tokenizer(list(texts), truncation=True, max_length=model.max_seq_length)
+    return [len(x) for x in ids["input_ids"]]
+
+
+def encode_by_token_length(model: Any, texts: Sequence[str]) -> np.ndarray:
+    """Unit vectors of ``texts`` by the sentence-transformers ``model``, in their order,
+    batched by token length.
 
     The encoder pads a batch to its longest text. sentence-transformers orders texts by
     characters, and a title of 30 Chinese characters is 32 tokens where one of 30 Latin
@@ -188,14 +196,7 @@ def _encode_transformer(texts: list[str]) -> Any:
     (``bench/embed_bound.py``). Batches of texts of one token length run about 1.4x faster; a
     text's vector is the same but for the last bits, which move with padding.
     """
-    model = _transformer()
-    lengths = [
-        len(ids)
-        for ids in model.tokenizer(texts, truncation=True, max_length=model.max_seq_length)[
-            "input_ids"
-        ]
-    ]
-    batches = token_length_batches(lengths, TRANSFORMER_BATCH)
+    batches = token_length_batches(token_lengths(model, texts), TRANSFORMER_BATCH)
     vecs = [
         model.encode(
             [texts[i] for i in batch],
@@ -209,6 +210,10 @@ def _encode_transformer(texts: list[str]) -> Any:
     out = np.empty((len(texts), vecs[0].shape[1]), dtype=np.float32)
     out[np.concatenate(batches)] = np.concatenate(vecs)
     return out
+
+
+def _encode_transformer(texts: list[str]) -> Any:
+    return encode_by_token_length(_transformer(), texts)
 
 
 def _encode_static(texts: list[str]) -> Any:

@@ -15,7 +15,7 @@ Names are independent, so the run is plain data parallelism over batches of name
   not grow with the number of workers (shares overlap, so it is several times the library).
   The driver sends a share straight to a worker (``client.scatter(..., direct=True)``) and
   the task runs where it is; inside the task it would pass through the scheduler, which
-  took each share in and passed it on (about 20% of the run at 1×, ``bench/dask_driver.py``).
+  took each share in and passed it on (8–16% of the run at 1×, ``bench/dask_driver.py``).
   A worker never embeds (no torch
   model on the workers) and never writes to the store.
 - The driver stores each batch's predictions the moment the batch arrives (one transaction
