@@ -1,6 +1,8 @@
 """Training and clustering variants scored on train names out of fold and on dev, one run.
 
     .venv/bin/python bench/cluster_oof.py [--db URL] [--out bench/results/cluster-oof.json]
+    .venv/bin/python bench/cluster_oof.py --seeds 13,1,2,3,4  # the seed spread
+    .venv/bin/python bench/cluster_oof.py --ceiling [--seeds ...]  # what a second stage could reach
 
 The ambiguous dev names are few (47); this bench adds the train names without touching
 test. Train names are split in two folds by a hash of the slug; a pairwise model fitted (as
@@ -35,7 +37,7 @@ from byline.evaluation.protocol import (
     heldout_corpus,
     scored_mentions,
 )
-from byline.features.pairwise import evidence_of
+from byline.features.pairwise import FEATURES, evidence_of
 from byline.model import PairwiseModel
 from byline.store import connect
 from byline.store.corpus import load_corpus
@@ -104,14 +106,29 @@ def main() -> None:
         "crossed from each of these mean P(same) (comma-separated), e.g. 0.3,0.4,0.6,0.7",
     )
     ap.add_argument(
+        "--link-grid",
+        default="",
+        help="with --seeds: also cluster each seed's probabilities with chaining from each of "
+        "these P(same) without direct evidence (comma-separated), e.g. 0.95,0.97,0.99",
+    )
+    ap.add_argument(
+        "--ceiling",
+        action="store_true",
+        help="with --seeds (default 13): how far any decision between chained groups could "
+        "go: the shipped clustering, the chained groups alone, the chained groups merged by "
+        "gold, and how well mean P(same) ranks group pairs (default out: split-ceiling.json)",
+    )
+    ap.add_argument(
         "--embedder",
         default=None,
         help="title embedder of the embedding feature (default: the shipped model's)",
     )
     a = ap.parse_args()
     seeds = [int(x) for x in a.seeds.split(",") if x.strip()]
+    if a.ceiling and not seeds:
+        seeds = [13]
     if seeds and a.out == ap.get_default("out"):
-        a.out = "bench/results/cluster-oof-seeds.json"
+        a.out = f"bench/results/{'split-ceiling' if a.ceiling else 'cluster-oof-seeds'}.json"
     t0 = time.perf_counter()
     store = connect(a.db)
     corpus = load_corpus(store)
@@ -165,7 +182,11 @@ def main() -> None:
     rule = peers.shared_coauthor_or_affiliation(masked, every)
 
     def clustered(  # type: ignore[no-untyped-def]
-        p: dict[str, np.ndarray], evidence, conflict: float | None
+        p: dict[str, np.ndarray],
+        evidence,
+        conflict: float | None,
+        threshold: float | None = None,
+        link: float | None = None,
     ) -> dict[str, str]:
         pred = {}
         for slug in every:
@@ -173,9 +194,9 @@ def main() -> None:
             labels = cluster_block(
                 len(block),
                 p[slug],
-                SHIPPED.threshold,
+                SHIPPED.threshold if threshold is None else threshold,
                 evidence_constraints(block, masked),
-                link_threshold=SHIPPED.link_threshold,
+                link_threshold=SHIPPED.link_threshold if link is None else link,
                 evidence=evidence(X[slug]),
                 evidence_threshold=SHIPPED.evidence_threshold,
                 conflict_threshold=conflict,
@@ -191,12 +212,34 @@ def main() -> None:
             # the shipped clustering, and affiliation conflicts as cannot-links (before
             # conflict_threshold) at the same thresholds, on the same probabilities
             grid = [float(x) for x in a.conflict_grid.split(",") if x.strip()]
-            for variant, conflict in (
+            variants = [
                 (SHIPPED_CLUSTERING, SHIPPED.conflict_threshold),
                 (HARD_CONFLICTS, None),
                 *((f"{CROSSED_AT}{x}", x) for x in grid),
-            ):
-                pred = clustered(p, evidence_of, conflict)
+            ]
+            if a.ceiling:
+                variants = variants[:1]
+            preds = {}
+            for variant, conflict in variants:
+                preds[variant] = clustered(p, evidence_of, conflict)
+            for x in [float(x) for x in a.link_grid.split(",") if x.strip()]:
+                preds[f"{LINKED_AT}{x}"] = clustered(
+                    p, evidence_of, SHIPPED.conflict_threshold, link=x
+                )
+            if a.ceiling:
+                # average linkage never reaches a mean P(same) of 2: the chains alone
+                chains = clustered(p, evidence_of, SHIPPED.conflict_threshold, threshold=2.0)
+                preds[CHAINS_ONLY] = chains
+                preds[CHAINS_BY_GOLD] = merged_by_gold(chains, gold)
+                run["group_pairs"] = {
+                    label: group_pair_separability(gold_by[part], chains, p, masked)
+                    for part, label in (("train", "train_out_of_fold"), ("dev", "dev"))
+                }
+                run["mixed_chains"] = {
+                    label: mixed_chains(gold_by[part], chains, p, X, masked)
+                    for part, label in (("train", "train_out_of_fold"), ("dev", "dev"))
+                }
+            for variant, pred in preds.items():
                 row = {
                     label: view(gold_by[part], pred, rule)
                     for part, label in (("train", "train_out_of_fold"), ("dev", "dev"))
@@ -217,7 +260,8 @@ def main() -> None:
         }
         out = Path(a.out)
         out.write_text(json.dumps(result, indent=2) + "\n")
-        out.with_suffix(".md").write_text(seeds_markdown(result))
+        md = ceiling_markdown(result) if a.ceiling else seeds_markdown(result)
+        out.with_suffix(".md").write_text(md)
         print(f"written to {out}")
         return
 
@@ -267,9 +311,142 @@ def main() -> None:
     print(f"written to {out}")
 
 
+CHAINS_ONLY = "chained groups only (no average linkage)"
+CHAINS_BY_GOLD = "chained groups merged by gold (ceiling of any decision between groups)"
+
+
+def _labels(pred: dict[str, str], block: list) -> np.ndarray:
+    """Each mention's group in ``pred`` as 0..k-1, in block order."""
+    names = [pred[m.mention_id] for m in block]
+    index = {x: i for i, x in enumerate(dict.fromkeys(names))}
+    return np.array([index[x] for x in names])
+
+
+def _majority(values: list[str]) -> str:
+    counts = {v: values.count(v) for v in sorted(set(values))}
+    return max(counts, key=lambda v: counts[v])
+
+
+def merged_by_gold(pred: dict[str, str], gold: dict[str, str]) -> dict[str, str]:
+    """``pred`` with every group that holds gold mentions renamed to its majority gold person
+    (ties to the first in sorted order): the best any decision between groups could do."""
+    members: dict[str, list[str]] = {}
+    for m, x in pred.items():
+        members.setdefault(x, []).append(m)
+    out = {}
+    for x, ms in members.items():
+        labelled = [gold[m] for m in ms if m in gold]
+        name = f"{x.split('/')[0]}/gold:{_majority(labelled)}" if labelled else x
+        out.update({m: name for m in ms})
+    return out
+
+
+def _group_gold(block: list, node: np.ndarray, gold_of_block: dict[str, str]) -> dict[int, str]:
+    out = {}
+    for grp in range(int(node.max()) + 1):
+        vals = [
+            gold_of_block[block[i].mention_id]
+            for i in np.flatnonzero(node == grp)
+            if block[i].mention_id in gold_of_block
+        ]
+        if vals:
+            out[grp] = _majority(vals)
+    return out
+
+
+def group_pair_separability(
+    gold_by_block: dict, chains: dict[str, str], p: dict[str, np.ndarray], corpus
+) -> dict:
+    """On the ambiguous names: every pair of chained groups that both hold gold, labelled
+    one person where their majority gold persons agree; how well the mean and the largest
+    P(same) of their mention pairs rank one person above two (ROC AUC)."""
+    from sklearn.metrics import roc_auc_score
+
+    ys, means, maxes = [], [], []
+    for slug in sorted(ambiguous_blocks(gold_by_block)):
+        block = corpus.blocks[slug]
+        node = _labels(chains, block)
+        owner = _group_gold(block, node, gold_by_block[slug])
+        iu = np.triu_indices(len(block), 1)
+        a, b = node[iu[0]], node[iu[1]]
+        groups = sorted(owner)
+        for i, g in enumerate(groups):
+            for h in groups[i + 1 :]:
+                rows = ((a == g) & (b == h)) | ((a == h) & (b == g))
+                ys.append(int(owner[g] == owner[h]))
+                means.append(float(p[slug][rows].mean()))
+                maxes.append(float(p[slug][rows].max()))
+    y = np.array(ys)
+    both = 0 < y.sum() < len(y)
+    return {
+        "group_pairs": len(y),
+        "one_person_share": round(float(y.mean()), 3) if len(y) else None,
+        "roc_auc_mean_p": round(float(roc_auc_score(y, means)), 3) if both else None,
+        "roc_auc_max_p": round(float(roc_auc_score(y, maxes)), 3) if both else None,
+    }
+
+
+def mixed_chains(
+    gold_by_block: dict, chains: dict[str, str], p: dict[str, np.ndarray], X: dict, corpus
+) -> dict:
+    """Chained groups of ambiguous names that hold two gold persons: each such pair of gold
+    persons, and whether a pair of their mentions is direct evidence (a shared co-author or
+    the identical affiliation: the rule links them too), which suggests one person under two
+    ids or ORCID iDs rather than an error of the chain."""
+    shared = FEATURES.index("coauthors_shared")
+    exact = FEATURES.index("aff_exact")
+    pairs = []
+    for slug in sorted(ambiguous_blocks(gold_by_block)):
+        block = corpus.blocks[slug]
+        node = _labels(chains, block)
+        ev = evidence_of(X[slug])
+        g = gold_by_block[slug]
+        iu = np.triu_indices(len(block), 1)
+        found: dict[tuple[str, str], set[str]] = {}
+        for k in np.flatnonzero(node[iu[0]] == node[iu[1]]):
+            ma, mb = block[iu[0][k]].mention_id, block[iu[1][k]].mention_id
+            if ma in g and mb in g and g[ma] != g[mb]:
+                kinds = found.setdefault(tuple(sorted((g[ma], g[mb]))), set())
+                if ev[k] > 0:
+                    kinds.add("co-author" if X[slug][k, shared] > 0 else "affiliation")
+                    if X[slug][k, exact] == 1 and X[slug][k, shared] > 0:
+                        kinds.add("affiliation")
+        pairs += [[slug, a, b, sorted(kinds)] for (a, b), kinds in sorted(found.items())]
+    return {
+        "gold_person_pairs": len(pairs),
+        "with_direct_evidence": sum(1 for r in pairs if r[3]),
+        "pairs": pairs,
+    }
+
+
+def ceiling_markdown(result: dict) -> str:
+    """Per seed: the shipped clustering, the chains alone and the chains merged by gold, then
+    how well P(same) ranks the ambiguous names' group pairs and the chains' mixed persons."""
+    lines = [seeds_markdown(result).rstrip("\n"), ""]
+    lines += [
+        "Pairs of chained groups of the ambiguous names (both holding gold), one person by "
+        "their majority gold persons: ROC AUC of the mean and of the largest P(same) of "
+        "their mention pairs.",
+        "",
+        "| seed | view | group pairs | one person | AUC mean P | AUC max P | gold persons "
+        "chained together | of them with direct evidence |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in result["runs"]:
+        for view_name, g in r["group_pairs"].items():
+            mc = r["mixed_chains"][view_name]
+            lines.append(
+                f"| {r['seed']} | {view_name.replace('_', ' ')} | {g['group_pairs']} | "
+                f"{g['one_person_share']} | {g['roc_auc_mean_p']} | {g['roc_auc_max_p']} | "
+                f"{mc['gold_person_pairs']} | {mc['with_direct_evidence']} |"
+            )
+    return "\n".join(lines) + "\n"
+
+
 SHIPPED_CLUSTERING = "shipped clustering"
 HARD_CONFLICTS = "affiliation conflicts as cannot-links"
 CROSSED_AT = "affiliation conflicts crossed from mean P(same) "
+LINKED_AT = "chained without direct evidence from P(same) "
 
 
 def seeds_markdown(result: dict) -> str:
@@ -298,7 +475,8 @@ def seeds_markdown(result: dict) -> str:
         return out
 
     runs = result["runs"]
-    variants = [k for k in runs[0] if k != "seed"] if SHIPPED_CLUSTERING in runs[0] else [None]
+    meta = ("seed", "group_pairs", "mixed_chains")
+    variants = [k for k in runs[0] if k not in meta] if SHIPPED_CLUSTERING in runs[0] else [None]
     for variant in variants:
         rows = [r if variant is None else {"seed": r["seed"], **r[variant]} for r in runs]
         lines += [
