@@ -236,7 +236,7 @@ def main() -> None:
                     for part, label in (("train", "train_out_of_fold"), ("dev", "dev"))
                 }
                 run["mixed_chains"] = {
-                    label: mixed_chains(gold_by[part], chains, p, X, masked)
+                    label: mixed_chains(gold_by[part], chains, X, masked)
                     for part, label in (("train", "train_out_of_fold"), ("dev", "dev"))
                 }
             for variant, pred in preds.items():
@@ -386,9 +386,7 @@ def group_pair_separability(
     }
 
 
-def mixed_chains(
-    gold_by_block: dict, chains: dict[str, str], p: dict[str, np.ndarray], X: dict, corpus
-) -> dict:
+def mixed_chains(gold_by_block: dict, chains: dict[str, str], X: dict, corpus) -> dict:
     """Chained groups of ambiguous names that hold two gold persons: each such pair of gold
     persons, and whether a pair of their mentions is direct evidence (a shared co-author or
     the identical affiliation: the rule links them too), which suggests one person under two
