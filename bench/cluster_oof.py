@@ -405,9 +405,11 @@ def mixed_chains(gold_by_block: dict, chains: dict[str, str], X: dict, corpus) -
             ma, mb = block[iu[0][k]].mention_id, block[iu[1][k]].mention_id
             if ma in g and mb in g and g[ma] != g[mb]:
                 kinds = found.setdefault(tuple(sorted((g[ma], g[mb]))), set())
-                if ev[k] > 0:
-                    kinds.add("co-author" if X[slug][k, shared] > 0 else "affiliation")
-                    if X[slug][k, exact] == 1 and X[slug][k, shared] > 0:
+                if ev[k] > 0:  # direct evidence: a shared co-author, an identical affiliation
+                    by_coauthor = X[slug][k, shared] > 0
+                    if by_coauthor:
+                        kinds.add("co-author")
+                    if X[slug][k, exact] == 1 or not by_coauthor:
                         kinds.add("affiliation")
         pairs += [[slug, a, b, sorted(kinds)] for (a, b), kinds in sorted(found.items())]
     return {
